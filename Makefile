@@ -1,0 +1,50 @@
+# The Makefile is the interface: `make demo` sets everything up and runs the pipeline end to end,
+# `make test` runs the tests. Only Python 3.11+ and make are needed on the machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# uv from the PATH, or bootstrapped with pip into .tools/ (never into .venv, which uv manages).
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+
+.PHONY: install demo test test-fast lint format bench clean up requirements
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed  ## Create .venv from uv.lock (dependencies and the project, editable)
+
+demo: install  ## Set up (embedded Postgres unless CARTERA_DATABASE_URL is set) and run every DAG end to end
+	$(BIN)/cartera demo
+
+test: install lint  ## Lint, then the whole suite (unit, integration on a real Postgres, end to end)
+	$(BIN)/pytest -m "not bench" -n 2 --dist loadgroup
+
+test-fast: install  ## Unit tests only
+	$(BIN)/pytest tests/unit -q
+
+lint: install  ## ruff (lint + format check) and mypy (strict) on the core package
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy cartera
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install  ## Benchmarks at scale; results with the machine go to docs/benchmarks.md
+	$(BIN)/python -m bench
+
+requirements: install  ## Re-export requirements.txt from uv.lock (a test fails when they disagree)
+	$(UV) export --frozen --no-hashes --no-dev --no-emit-project -o requirements.txt
+
+up: install  ## Run Airflow locally (scheduler, API server, DAG processor, triggerer) on the same set-up
+	$(BIN)/cartera up
+
+clean:  ## Stop the embedded Postgres and remove local state
+	-@[ -x $(BIN)/cartera ] && $(BIN)/cartera db stop
+	rm -rf .cartera dbt_project/target dbt_project/logs
