@@ -1,0 +1,1 @@
+"""Landing validated batches in the warehouse: raw rows (COPY), quarantine, load records, watermarks."""

@@ -1,0 +1,81 @@
+"""The one Great Expectations context of the process, and the GX objects built from our suites.
+
+GX is slow to import (~seconds) and chatty, so it is imported here, lazily, on first use: DAG
+parsing and CLI start-up never pay for it. The ephemeral context and each entity's batch
+definition and suite are built once per process and reused by every validation.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from functools import cache, lru_cache
+from typing import Any
+
+from cartera.logs import quiet_noisy_libraries
+from expectations.suites import suite_for
+
+DATASOURCE_NAME = "cartera_frames"
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def gx_module() -> Any:
+    """`great_expectations`, imported once with its import-time noise silenced."""
+    with warnings.catch_warnings():
+        # GX 1.24 imports the stdlib modules `sre_constants` / `sre_parse`, deprecated since Python
+        # 3.11: a DeprecationWarning about GX's code, not ours (and an error under pytest -W error).
+        warnings.filterwarnings(
+            "ignore", message=r"module 'sre_(constants|parse)' is deprecated", category=DeprecationWarning
+        )
+        import great_expectations as gx
+    quiet_noisy_libraries()
+    return gx
+
+
+@lru_cache(maxsize=1)
+def gx_context() -> Any:
+    """The process's ephemeral context (nothing written to disk), progress bars off."""
+    gx = gx_module()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # tqdm bars on stderr would flood Airflow task logs, one bar per validation.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context.data_sources.add_pandas(DATASOURCE_NAME)
+    return context
+
+
+def batch_definition(entity: str) -> Any:
+    """A whole-dataframe batch definition for `entity` (created on first use)."""
+    with _lock:
+        return _batch_definition(entity)
+
+
+@cache
+def _batch_definition(entity: str) -> Any:
+    datasource = gx_context().data_sources.get(DATASOURCE_NAME)
+    return datasource.add_dataframe_asset(name=entity).add_batch_definition_whole_dataframe(f"{entity}_batch")
+
+
+def gx_suite(entity: str) -> Any:
+    """The GX ExpectationSuite of `entity`, built from its declared checks (once per process).
+
+    Each GX expectation carries its rule name in `meta["rule"]`, which is how a result is mapped
+    back to the rule and reason written to quarantine.
+    """
+    with _lock:
+        return _gx_suite(entity)
+
+
+@cache
+def _gx_suite(entity: str) -> Any:
+    gx = gx_module()
+    import great_expectations.expectations as gxe
+
+    declared = suite_for(entity)
+    suite = gx.ExpectationSuite(name=f"raw_{entity}")
+    for check in declared.all_checks():
+        expectation_class = getattr(gxe, check.expectation)
+        suite.add_expectation(expectation_class(**dict(check.kwargs), meta={"rule": check.rule}))
+    return gx_context().suites.add(suite)
