@@ -1,0 +1,48 @@
+-- ml: the late-payment model and what it says about the open book (owned by `ml/`).
+-- Idempotent: applied on every `init_warehouse`.
+create schema if not exists ml;
+
+-- One row per trained model. Retraining for the same as_of_date replaces that row (model_id is
+-- derived from the date). At most one champion, which scoring uses.
+create table if not exists ml.models (
+    model_id text primary key,
+    trained_at timestamptz not null,
+    as_of_date date not null unique,
+    cutoff_date date not null,
+    feature_names jsonb not null,
+    params jsonb not null,
+    -- {auc_test, auc_baseline_prior_late_rate, n_train, n_test, positive_rate, ...}
+    metrics jsonb not null,
+    -- XGBoost's own JSON serialisation (booster.save_raw('json')), loadable by any xgboost >= 2.
+    booster bytea not null,
+    -- The expected-payment-date rule and its parameters (see ml/payment_date.py).
+    payment_date_rule jsonb not null default '{}'::jsonb,
+    is_champion boolean not null default false
+);
+create unique index if not exists models_one_champion on ml.models (is_champion) where is_champion;
+
+-- One row per invoice open on score_date. Rewritten as a whole for a score_date.
+create table if not exists ml.invoice_scores (
+    score_date date not null,
+    invoice_id text not null,
+    customer_id text not null,
+    model_id text not null,
+    p_late double precision not null check (p_late between 0 and 1),
+    expected_payment_date date not null,
+    -- [{feature, contribution, es, en}], at most three, strongest first.
+    reasons jsonb not null default '[]'::jsonb,
+    primary key (score_date, invoice_id)
+);
+create index if not exists invoice_scores_customer on ml.invoice_scores (score_date, customer_id);
+
+-- One row per customer per score_date (customers with open items or a settled history).
+create table if not exists ml.customer_segments (
+    score_date date not null,
+    customer_id text not null,
+    -- Amount-weighted mean p_late of the open items; null when the customer has none open.
+    risk_score double precision check (risk_score between 0 and 1),
+    segment text not null check (segment in ('new', 'exemplary', 'occasional', 'at_risk', 'chronic')),
+    -- [{rule, es, en}]: why the customer is in its segment.
+    reasons jsonb not null default '[]'::jsonb,
+    primary key (score_date, customer_id)
+);

@@ -1,0 +1,158 @@
+"""Score the open book with the champion: p_late, expected payment date, reasons, segments.
+
+Writes ``ml.invoice_scores`` (one row per invoice open on the score date) and
+``ml.customer_segments`` (one row per customer with an invoice issued by then), replacing what
+the score date had, in one transaction: a rerun gives the same rows, a failure leaves the old ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from psycopg.types.json import Jsonb
+
+from cartera.db import connect
+from cartera.errors import DataNotReadyError
+from cartera.logs import get_logger
+from ml.explanations import top_reasons
+from ml.features import build_features, customer_features, load_allocations, load_invoice_history
+from ml.payment_date import expected_payment_dates
+from ml.registry import StoredModel, load_champion
+from ml.segments import assign_segments
+
+if TYPE_CHECKING:
+    import psycopg
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoringSummary:
+    """Counts of one scoring run (no customer data)."""
+
+    score_date: dt.date
+    model_id: str
+    n_scored: int
+    n_customers: int
+    mean_p_late: float | None
+    segments: dict[str, int] = field(default_factory=dict)
+
+
+def score_features(features: pd.DataFrame, model: StoredModel) -> pd.DataFrame:
+    """Scores for feature rows (from build_features): invoice_id, customer_id, p_late,
+    expected_payment_date, reasons, open_amount_mxn. Pure given the model."""
+    import xgboost as xgb
+
+    columns = ["invoice_id", "customer_id", "p_late", "expected_payment_date", "reasons", "open_amount_mxn"]
+    if features.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    matrix = xgb.DMatrix(features.loc[:, model.feature_names].astype("float64"), feature_names=model.feature_names)
+    p_late = model.booster.predict(matrix)
+    contribs = model.booster.predict(matrix, pred_contribs=True)[:, :-1]  # last column is the bias
+    records = features.loc[:, model.feature_names].to_dict("records")
+    reasons = [top_reasons(float(p), contribs[i], model.feature_names, records[i]) for i, p in enumerate(p_late)]
+    return pd.DataFrame(
+        {
+            "invoice_id": features["invoice_id"].to_numpy(),
+            "customer_id": features["customer_id"].to_numpy(),
+            # float32 from XGBoost → rounded float64 so reruns compare equal through Postgres.
+            "p_late": np.round(p_late.astype("float64"), 6),
+            "expected_payment_date": expected_payment_dates(features, model.payment_rule),
+            "reasons": reasons,
+            "open_amount_mxn": features["open_amount_mxn"].to_numpy(),
+        }
+    )
+
+
+def risk_scores(scores: pd.DataFrame) -> pd.Series:
+    """Amount-weighted mean p_late of each customer's open items (simple mean if all weights are 0)."""
+    if scores.empty:
+        return pd.Series(dtype="float64", name="risk_score")
+    frame = scores.assign(weight=scores["open_amount_mxn"].astype("float64").clip(lower=0))
+    frame["weighted"] = frame["weight"] * frame["p_late"]
+    grouped = frame.groupby("customer_id")
+    weighted = grouped["weighted"].sum() / grouped["weight"].sum()
+    risk = weighted.where(grouped["weight"].sum() > 0, grouped["p_late"].mean())
+    return risk.round(6).rename("risk_score")
+
+
+def _write(
+    conn: psycopg.Connection, as_of: dt.date, model_id: str, scores: pd.DataFrame, segments: pd.DataFrame
+) -> None:
+    conn.execute("delete from ml.invoice_scores where score_date = %s", (as_of,))
+    conn.execute("delete from ml.customer_segments where score_date = %s", (as_of,))
+    with conn.cursor() as cur:
+        cur.executemany(
+            """insert into ml.invoice_scores (score_date, invoice_id, customer_id, model_id, p_late, expected_payment_date, reasons)
+               values (%s, %s, %s, %s, %s, %s, %s)""",
+            [
+                (
+                    as_of,
+                    r.invoice_id,
+                    r.customer_id,
+                    model_id,
+                    float(r.p_late),
+                    r.expected_payment_date,
+                    Jsonb(r.reasons),
+                )
+                for r in scores.itertuples(index=False)
+            ],
+        )
+        cur.executemany(
+            "insert into ml.customer_segments (score_date, customer_id, risk_score, segment, reasons) values (%s, %s, %s, %s, %s)",
+            [
+                (
+                    as_of,
+                    r.customer_id,
+                    None if r.risk_score is None or np.isnan(r.risk_score) else float(r.risk_score),
+                    r.segment,
+                    Jsonb(r.reasons),
+                )
+                for r in segments.itertuples(index=False)
+            ],
+        )
+
+
+def score_open_items(dsn: str, as_of: dt.date) -> ScoringSummary:
+    """Score every invoice open on ``as_of`` with the champion and segment the customers.
+
+    Raises DataNotReadyError when no champion model exists yet (run the training DAG first).
+    Idempotent per score date.
+    """
+    with connect(dsn) as conn:
+        model = load_champion(conn)
+        if model is None:
+            raise DataNotReadyError(as_of.isoformat(), ["no champion model in ml.models: run the training DAG first"])
+        invoices = load_invoice_history(conn, as_of)
+        allocations = load_allocations(conn, as_of)
+
+    features = build_features(invoices, as_of, for_invoices="open", allocations=allocations)
+    scores = score_features(features, model)
+    customers = customer_features(invoices, as_of, allocations)
+    customers = customers.merge(risk_scores(scores), left_on="customer_id", right_index=True, how="left")
+    segments = assign_segments(customers)
+
+    with connect(dsn) as conn:
+        _write(conn, as_of, model.model_id, scores, segments)
+
+    counts = {str(k): int(v) for k, v in segments["segment"].value_counts().sort_index().items()}
+    mean_p = round(float(scores["p_late"].mean()), 4) if len(scores) else None
+    log.info(
+        "scored %s open invoices, %s customers with model %s; segments %s",
+        len(scores),
+        len(segments),
+        model.model_id,
+        counts,
+    )
+    return ScoringSummary(
+        score_date=as_of,
+        model_id=model.model_id,
+        n_scored=len(scores),
+        n_customers=len(segments),
+        mean_p_late=mean_p,
+        segments=counts,
+    )

@@ -1,0 +1,94 @@
+"""Train on a synthetic history in the documented marts, score the open book, rerun both."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+from marts_builder import AS_OF, build_marts, write_marts
+
+from ml.scoring import score_open_items
+from ml.training import train_and_register
+
+pytestmark = pytest.mark.integration
+
+
+def _rows(dsn: str, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    with psycopg.connect(dsn) as conn:
+        return list(conn.execute(query, params).fetchall())
+
+
+def test_training_then_scoring_writes_models_scores_and_segments_and_reruns_identically(fresh_db: str) -> None:
+    marts = build_marts()
+    write_marts(fresh_db, marts)
+
+    info = train_and_register(fresh_db, AS_OF)
+    assert info.is_champion and info.n_train > 100 and info.n_test > 30
+    assert info.auc_test is not None and info.auc_test > 0.5
+    assert info.trained_at == dt.datetime(2025, 6, 30, tzinfo=dt.UTC)  # from the business date, not the clock
+
+    summary = score_open_items(fresh_db, AS_OF)
+    open_count = int(marts.invoices["settled_date"].isna().sum())
+    assert summary.n_scored == open_count > 0
+    assert summary.n_customers == len(marts.customers)
+    scores = _rows(
+        fresh_db,
+        "select invoice_id, p_late, expected_payment_date, reasons from ml.invoice_scores where score_date = %s order by invoice_id",
+        (AS_OF,),
+    )
+    segments = _rows(
+        fresh_db,
+        "select customer_id, risk_score, segment, reasons from ml.customer_segments where score_date = %s order by customer_id",
+        (AS_OF,),
+    )
+    assert len(scores) == open_count and len(segments) == len(marts.customers)
+    for _, p_late, expected, reasons in scores:
+        assert 0.0 <= p_late <= 1.0 and expected > AS_OF
+        assert 1 <= len(reasons) <= 3 and all(r["es"] and r["en"] for r in reasons)
+    names = set(marts.customers["customer_name"]) | set(marts.customers["rfc"])
+    assert not any(name in str(row) for row in scores + segments for name in names)
+    by_customer = {c: s for c, _, s, _ in segments}
+    assert by_customer["C025"] == by_customer["C026"] == "new"  # the two customers added 40 days ago
+    chronic = marts.customers["customer_id"][12:18]  # built third, with an 85 % late rate
+    assert sum(by_customer[c] == "chronic" for c in chronic) >= 5
+
+    # A rerun of the same day replaces that day's model and scores: same counts, same numbers.
+    again = train_and_register(fresh_db, AS_OF)
+    assert again.model_id == info.model_id and again.auc_test == info.auc_test and again.is_champion
+    score_open_items(fresh_db, AS_OF)
+    assert _rows(fresh_db, "select count(*), count(*) filter (where is_champion) from ml.models") == [(1, 1)]
+    assert (
+        _rows(
+            fresh_db,
+            "select invoice_id, p_late, expected_payment_date, reasons from ml.invoice_scores where score_date = %s order by invoice_id",
+            (AS_OF,),
+        )
+        == scores
+    )
+    assert (
+        _rows(
+            fresh_db,
+            "select customer_id, risk_score, segment, reasons from ml.customer_segments where score_date = %s order by customer_id",
+            (AS_OF,),
+        )
+        == segments
+    )
+
+
+def test_a_weaker_later_model_does_not_take_the_champion_from_a_stronger_one(fresh_db: str) -> None:
+    write_marts(fresh_db, build_marts())
+    first = train_and_register(fresh_db, AS_OF)
+    with psycopg.connect(fresh_db) as conn:  # make the champion look unbeatable
+        conn.execute("update ml.models set metrics = jsonb_set(metrics, '{auc_test}', '0.999')")
+    later = train_and_register(fresh_db, AS_OF + dt.timedelta(days=7))
+    assert first.is_champion and not later.is_champion
+    assert _rows(fresh_db, "select model_id from ml.models where is_champion") == [(first.model_id,)]
+
+
+def test_scoring_without_a_champion_says_to_train_first(fresh_db: str) -> None:
+    from cartera.errors import DataNotReadyError
+
+    write_marts(fresh_db, build_marts())
+    with pytest.raises(DataNotReadyError, match="run the training DAG first"):
+        score_open_items(fresh_db, AS_OF)
