@@ -1,0 +1,32 @@
+"""Contact policy engine: legal contact windows, frequency caps and holds as per-country rule
+packs (``rulepacks/*.yml``), with an audited reason for every decision.
+
+Typical use (the campaigns stage, at build and again just before sending)::
+
+    engine = PolicyEngine.load(creditor={"creditor_id": "acme", ...})   # once per run
+    decision = engine.decide(candidate, profile, history, holds, payments)
+    record_decisions(conn, [AuditRecord(decision, customer_id, stage="send", decided_at=now)])
+
+See docs/contact_policy.md.
+"""
+
+from cartera.policy.creditor import CreditorSettings, apply_creditor, parse_creditor_settings
+from cartera.policy.engine import PolicyEngine
+from cartera.policy.models import Candidate, ContactProfile, Decision, Hold, Payment, Reason, SentMessage
+from cartera.policy.rulepack import available_countries, load_rule_pack
+
+__all__ = [
+    "Candidate",
+    "ContactProfile",
+    "CreditorSettings",
+    "Decision",
+    "Hold",
+    "Payment",
+    "PolicyEngine",
+    "Reason",
+    "SentMessage",
+    "apply_creditor",
+    "available_countries",
+    "load_rule_pack",
+    "parse_creditor_settings",
+]

@@ -1,0 +1,99 @@
+"""Write policy decisions to ``ops.policy_decisions`` and read them back, per customer.
+
+Only ids, codes, instants and the engine's inputs summary are stored (no personal data), with the
+rule id and the rule-pack version that decided, so a decision can be explained long after the
+pack changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from cartera.logs import get_logger
+from cartera.policy.models import Candidate, Decision
+
+log = get_logger(__name__)
+
+_INSERT = """
+insert into ops.policy_decisions (
+    decided_at, stage, customer_id, channel, invoice_ids, proposed_at, verdict, next_allowed_at,
+    rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs,
+    blocked_invoice_ids, batch_id, outbox_id, idempotency_key
+) values (
+    %(decided_at)s, %(stage)s, %(customer_id)s, %(channel)s, %(invoice_ids)s, %(proposed_at)s,
+    %(verdict)s, %(next_allowed_at)s, %(rule_pack_id)s, %(rule_pack_version)s, %(rule_id)s,
+    %(reason_codes)s, %(reason_es)s, %(reason_en)s, %(reasons)s, %(inputs)s,
+    %(blocked_invoice_ids)s, %(batch_id)s, %(outbox_id)s, %(idempotency_key)s
+)
+"""
+
+_EXPLAIN = """
+select decided_at, stage, channel, invoice_ids, proposed_at, verdict, next_allowed_at, rule_pack_id,
+       rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs, batch_id, outbox_id
+from ops.policy_decisions
+where customer_id = %(customer_id)s and decided_at >= %(since)s
+order by decided_at, decision_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One decision with the context the engine does not know: when it was made and at which stage."""
+
+    candidate: Candidate
+    decision: Decision
+    decided_at: dt.datetime
+    stage: str = "build"
+    batch_id: str | None = None
+    outbox_id: int | None = None
+    idempotency_key: str | None = None
+
+
+def _row(record: AuditRecord) -> dict[str, Any]:
+    decision, candidate = record.decision, record.candidate
+    return {
+        "decided_at": record.decided_at,
+        "stage": record.stage,
+        "customer_id": candidate.customer_id,
+        "channel": candidate.channel,
+        "invoice_ids": list(candidate.invoice_ids),
+        "proposed_at": candidate.proposed_at,
+        "verdict": decision.verdict,
+        "next_allowed_at": decision.next_allowed_at,
+        "rule_pack_id": decision.rule_pack_id,
+        "rule_pack_version": decision.rule_pack_version,
+        "rule_id": decision.rule_id,
+        "reason_codes": list(decision.reason_codes) or ["allowed"],
+        "reason_es": decision.reason_es,
+        "reason_en": decision.reason_en,
+        "reasons": Jsonb([asdict(reason) for reason in decision.reasons]),
+        "inputs": Jsonb(dict(decision.inputs_summary)),
+        "blocked_invoice_ids": list(decision.blocked_invoice_ids),
+        "batch_id": record.batch_id,
+        "outbox_id": record.outbox_id,
+        "idempotency_key": record.idempotency_key,
+    }
+
+
+def record_decisions(conn: psycopg.Connection[Any], records: Iterable[AuditRecord]) -> int:
+    """Insert one row per record in the caller's transaction; returns how many were written."""
+    rows = [_row(record) for record in records]
+    if rows:
+        with conn.cursor() as cur:
+            cur.executemany(_INSERT, rows)
+    log.info("policy decisions recorded: %d", len(rows))  # counts only, never customer data
+    return len(rows)
+
+
+def explain_customer(conn: psycopg.Connection[Any], customer_id: str, since: dt.datetime) -> list[dict[str, Any]]:
+    """Every decision about `customer_id` since `since`, oldest first, as dicts (for a person or a UI)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(_EXPLAIN, {"customer_id": customer_id, "since": since})
+        return list(cur.fetchall())

@@ -1,0 +1,68 @@
+"""Decisions are written to ops.policy_decisions and can be read back to explain, per customer,
+why a message did or did not go out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import psycopg
+import pytest
+
+from cartera.policy import Candidate, ContactProfile, PolicyEngine, SentMessage
+from cartera.policy.audit import AuditRecord, explain_customer, record_decisions
+
+pytestmark = pytest.mark.integration
+
+AT = dt.datetime(2026, 3, 2, 4, 30, tzinfo=dt.UTC)  # 22:30 in Mexico City on Sunday 1 March
+
+
+def test_decisions_are_recorded_with_rule_version_and_no_personal_data(fresh_db: str) -> None:
+    engine = PolicyEngine.load(["MX"])
+    profile = ContactProfile("cust-7", "MX", False, timezone="America/Mexico_City")
+    late = Candidate("cust-7", "email", ("inv-1", "inv-2"), AT)
+    deferred = engine.decide(late, profile)
+    whatsapp = Candidate("cust-7", "whatsapp", ("inv-1",), AT + dt.timedelta(hours=12))
+    denied = engine.decide(whatsapp, profile, history=[SentMessage(AT - dt.timedelta(days=1), "sms", ("inv-1",))])
+    decided_at = AT + dt.timedelta(minutes=1)
+    with psycopg.connect(fresh_db) as conn:
+        written = record_decisions(
+            conn,
+            [
+                AuditRecord(late, deferred, decided_at, stage="build", batch_id="b-2026-03-01"),
+                AuditRecord(whatsapp, denied, decided_at, stage="send", outbox_id=42),
+            ],
+        )
+        conn.commit()
+    assert written == 2
+    with psycopg.connect(fresh_db) as conn:
+        rows = explain_customer(conn, "cust-7", since=AT - dt.timedelta(days=1))
+    assert [row["verdict"] for row in rows] == ["defer", "deny"]
+    first, second = rows
+    assert first["next_allowed_at"] == dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC)
+    assert first["rule_id"] == "MX-CONDUSEF-2014/contact_window"
+    assert first["rule_pack_version"] == "2026.1/platform@2026.1"
+    assert first["invoice_ids"] == ["inv-1", "inv-2"]
+    assert "22:00" in first["reason_es"] and first["reasons"][0]["verification"] == "V-sec"
+    assert second["reason_codes"] == ["no_whatsapp_opt_in"] and second["outbox_id"] == 42
+    assert second["inputs"]["zone_source"] == "address"
+    assert second["inputs"]["sent_last_7d_by_channel"] == {"sms": 1}
+    stored = json.dumps(first["inputs"]) + json.dumps(second["inputs"])
+    assert "cust-7" not in stored  # the inputs summary carries no identifiers or contact data
+
+
+def test_an_allow_is_recorded_too_and_a_defer_without_next_instant_is_refused(fresh_db: str) -> None:
+    engine = PolicyEngine.load(["MX"])
+    profile = ContactProfile("cust-8", "MX", True, timezone="America/Mexico_City")
+    noon = Candidate("cust-8", "sms", ("inv-9",), dt.datetime(2026, 3, 2, 18, tzinfo=dt.UTC))
+    allowed = engine.decide(noon, profile)
+    with psycopg.connect(fresh_db) as conn:
+        record_decisions(conn, [AuditRecord(noon, allowed, noon.proposed_at, stage="send")])
+        row = conn.execute("select verdict, reason_codes, rule_id from ops.policy_decisions").fetchone()
+        assert row == ("allow", ["allowed"], "MX-CONDUSEF-2014")
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(
+                "insert into ops.policy_decisions (decided_at, stage, customer_id, channel, proposed_at, verdict,"
+                " rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs)"
+                " values (now(), 'send', 'x', 'sms', now(), 'defer', 'p', 'v', 'r', '{}', '', '', '[]', '{}')"
+            )
