@@ -1,0 +1,123 @@
+"""Reads the contact check needs from the warehouse and ops tables: contact profiles, holds,
+contact history, the invoices' current state, and (only for rendering) the recipient.
+
+Personal data (addresses, names) is read only by :func:`load_recipient`, at send time, and
+never leaves memory except in the message itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import psycopg
+
+from cartera.campaigns.candidates import OpenItem, open_item_from_row
+from cartera.campaigns.contact_check import ContactProfile, Hold
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message goes to. Holds personal data: never log it."""
+
+    email: str
+    contact_name: str | None
+    language: str
+
+    def __repr__(self) -> str:  # keep addresses out of tracebacks and logs
+        return f"Recipient(language={self.language!r})"
+
+
+def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.datetime) -> dict[str, ContactProfile]:
+    """One profile per customer id (customers missing from dim_customers get an unknown zone and
+    no address, which the check turns into a denial)."""
+    ids = sorted(set(customer_ids))
+    rows = conn.execute(
+        """
+        select ids.customer_id, c.timezone, nullif(trim(k.email), '') is not null,
+               coalesce(k.email_opt_out, false), coalesce(k.whatsapp_opt_in, false),
+               coalesce((select array_agg(o.channel) from ops.opt_outs o
+                         where o.customer_id = ids.customer_id and o.opted_out_at <= %(at)s
+                           and (o.revoked_at is null or o.revoked_at > %(at)s)), '{}')
+        from unnest(%(ids)s::text[]) as ids(customer_id)
+        left join marts.dim_customers c on c.customer_id = ids.customer_id
+        left join marts.dim_contacts k on k.customer_id = ids.customer_id
+        """,
+        {"ids": ids, "at": at},
+    ).fetchall()
+    return {
+        str(r[0]): ContactProfile(
+            customer_id=str(r[0]),
+            timezone=r[1],
+            has_email=bool(r[2]),
+            email_opt_out=bool(r[3]),
+            whatsapp_opt_in=bool(r[4]),
+            opted_out_channels=frozenset(r[5]),
+        )
+        for r in rows
+    }
+
+
+def load_holds(conn: psycopg.Connection, customer_ids: Iterable[str]) -> list[Hold]:
+    """Every hold (open or released) of these customers; the check decides which are open."""
+    rows = conn.execute(
+        "select customer_id, invoice_id, reason, opened_at, released_at from ops.holds where customer_id = any(%s)",
+        (sorted(set(customer_ids)),),
+    ).fetchall()
+    return [Hold(str(r[0]), r[1], str(r[2]), r[3], r[4]) for r in rows]
+
+
+def load_history(
+    conn: psycopg.Connection, customer_id: str, *, include_scheduled: bool, exclude_outbox_id: int | None = None
+) -> list[dt.datetime]:
+    """Instants of reminders to this customer on any channel: sent ones, plus (at build time,
+    `include_scheduled`) the planned instants of rows still waiting to go out."""
+    statuses = ["sent"] + (["pending", "deferred", "sending", "failed"] if include_scheduled else [])
+    rows = conn.execute(
+        """
+        select case when status = 'sent' then sent_at else not_before end
+        from ops.outbox
+        where customer_id = %s and status = any(%s) and outbox_id is distinct from %s
+        """,
+        (customer_id, statuses, exclude_outbox_id),
+    ).fetchall()
+    return [r[0] for r in rows if r[0] is not None]
+
+
+def load_current_items(
+    conn: psycopg.Connection, invoice_ids: Iterable[str]
+) -> tuple[dt.date | None, dict[str, OpenItem]]:
+    """(snapshot date, invoices) from the warehouse's latest open-items snapshot. An invoice
+    missing from it is no longer open (paid, credited or cancelled) and is simply absent."""
+    snapshot = conn.execute("select max(as_of_date) from marts.fct_open_items").fetchone()
+    snapshot_date = snapshot[0] if snapshot else None
+    rows = conn.execute(
+        """
+        select o.invoice_id, o.invoice_number, o.customer_id, o.due_date, o.currency, o.open_amount,
+               o.open_amount_mxn, o.days_past_due, coalesce(o.is_disputed, false), null::float8
+        from marts.fct_open_items o
+        where o.invoice_id = any(%s)
+          and o.as_of_date = %s
+        """,
+        (sorted(set(invoice_ids)), snapshot_date),
+    ).fetchall()
+    return snapshot_date, {item.invoice_id: item for item in map(open_item_from_row, rows)}
+
+
+def closed_placeholder(invoice_id: str, customer_id: str) -> OpenItem:
+    """Stand-in for an invoice that left the open items: zero open amount, so the check denies."""
+    return OpenItem(invoice_id, "", customer_id, dt.date.min, "MXN", Decimal(0), Decimal(0), 0, False)
+
+
+def load_recipient(conn: psycopg.Connection, customer_id: str) -> Recipient | None:
+    """The primary contact's address, name and language (None without an address)."""
+    row = conn.execute(
+        "select email, contact_name, preferred_language from marts.dim_contacts where customer_id = %s",
+        (customer_id,),
+    ).fetchone()
+    if row is None or not row[0] or not str(row[0]).strip():
+        return None
+    language = row[2] if row[2] in ("es-MX", "en-US") else "es-MX"
+    return Recipient(email=str(row[0]).strip(), contact_name=row[1], language=language)

@@ -1,0 +1,277 @@
+"""The outbox (ops.outbox): one row per message, keyed by a deterministic idempotency key, and
+the writes around it (batches, escalations, the decision audit, status changes).
+
+Idempotency: the key is sha256 of (customer, sorted invoice set, step, channel, business day);
+inserts use ``ON CONFLICT DO NOTHING`` on its unique constraint, so rebuilding a day's batch, or
+two builders racing, never creates a second row. Sending is at-most-once: :func:`claim_due`
+moves rows to ``sending`` in its own committed transaction (``FOR UPDATE SKIP LOCKED``) before
+any network call, and only rows in pending/deferred/failed are ever claimed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psycopg
+
+from cartera.campaigns.candidates import Candidate
+from cartera.campaigns.contact_check import Decision
+
+KEY_VERSION = "v1"  # bump only with a migration: the key is stored and compared
+
+
+def idempotency_key(customer_id: str, invoice_ids: Iterable[str], step: str, channel: str, day: dt.date) -> str:
+    """sha256 hex of (customer, invoice set, step, channel, day); invoice order does not matter."""
+    material = "|".join((KEY_VERSION, customer_id, ",".join(sorted(set(invoice_ids))), step, channel, day.isoformat()))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def batch_id_for(as_of: dt.date) -> str:
+    """The batch of a business date (one per day; rebuilding reuses it)."""
+    return f"campaign-{as_of.isoformat()}"
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A claimed outbox row, as dispatch needs it."""
+
+    outbox_id: int
+    idempotency_key: str
+    batch_id: str
+    as_of_date: dt.date
+    customer_id: str
+    invoice_ids: tuple[str, ...]
+    step: str
+    template: str
+    tone: str
+    channel: str
+    attempts: int
+
+
+def open_batch(conn: psycopg.Connection, as_of: dt.date, playbook_version: str, planned_at: dt.datetime) -> str:
+    """Make sure the day's row exists in ops.campaign_batches (rows reference it); returns its id."""
+    batch_id = batch_id_for(as_of)
+    conn.execute(
+        """
+        insert into ops.campaign_batches (batch_id, as_of_date, playbook_version, planned_at, candidates, enqueued,
+            escalated, denied, deferred, builds, last_built_at)
+        values (%s, %s, %s, %s, 0, 0, 0, 0, 0, 0, %s)
+        on conflict (batch_id) do nothing
+        """,
+        (batch_id, as_of, playbook_version, planned_at, planned_at),
+    )
+    return batch_id
+
+
+def close_batch(
+    conn: psycopg.Connection, batch_id: str, playbook_version: str, planned_at: dt.datetime, counts: dict[str, int]
+) -> None:
+    """Store the counts of this build (the last build's, not a running total) and count it."""
+    conn.execute(
+        """
+        update ops.campaign_batches set playbook_version = %(version)s, candidates = %(candidates)s,
+            enqueued = %(enqueued)s, escalated = %(escalated)s, denied = %(denied)s, deferred = %(deferred)s,
+            builds = builds + 1, last_built_at = %(planned_at)s
+        where batch_id = %(batch_id)s
+        """,
+        {"batch_id": batch_id, "version": playbook_version, "planned_at": planned_at, **counts},
+    )
+
+
+def enqueue_message(
+    conn: psycopg.Connection,
+    batch_id: str,
+    as_of: dt.date,
+    candidate: Candidate,
+    not_before: dt.datetime,
+    created_at: dt.datetime,
+) -> tuple[str, bool]:
+    """Insert the candidate's outbox row unless its key exists. Returns (key, inserted)."""
+    if candidate.channel is None or candidate.step.template is None:
+        raise ValueError("only a message candidate with a channel can be enqueued")
+    key = idempotency_key(candidate.customer_id, candidate.invoice_ids, candidate.step.name, candidate.channel, as_of)
+    cur = conn.execute(
+        """
+        insert into ops.outbox (idempotency_key, batch_id, as_of_date, customer_id, invoice_ids, step, template, tone,
+            channel, not_before, created_at, updated_at)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (idempotency_key) do nothing
+        """,
+        (
+            key,
+            batch_id,
+            as_of,
+            candidate.customer_id,
+            list(candidate.invoice_ids),
+            candidate.step.name,
+            candidate.step.template,
+            candidate.step.tone,
+            candidate.channel,
+            not_before,
+            created_at,
+            created_at,
+        ),
+    )
+    return key, cur.rowcount == 1
+
+
+def enqueue_escalation(
+    conn: psycopg.Connection, batch_id: str, as_of: dt.date, candidate: Candidate, created_at: dt.datetime
+) -> tuple[str, bool]:
+    """Put an escalation in the collector's queue (ops.collection_tasks) unless already there."""
+    queue = candidate.step.queue or "cobranza_manual"
+    key = idempotency_key(candidate.customer_id, candidate.invoice_ids, candidate.step.name, f"queue:{queue}", as_of)
+    cur = conn.execute(
+        """
+        insert into ops.collection_tasks (idempotency_key, batch_id, as_of_date, customer_id, invoice_ids, step,
+            queue, created_at)
+        values (%s, %s, %s, %s, %s, %s, %s, %s)
+        on conflict (idempotency_key) do nothing
+        """,
+        (
+            key,
+            batch_id,
+            as_of,
+            candidate.customer_id,
+            list(candidate.invoice_ids),
+            candidate.step.name,
+            queue,
+            created_at,
+        ),
+    )
+    return key, cur.rowcount == 1
+
+
+def record_decision(
+    conn: psycopg.Connection,
+    decision: Decision,
+    *,
+    stage: str,
+    at: dt.datetime,
+    customer_id: str,
+    step: str | None,
+    channel: str | None,
+    batch_id: str | None = None,
+    outbox_id: int | None = None,
+    key: str | None = None,
+) -> None:
+    """Append one decision to the ops.contact_decisions audit (ids and reasons only)."""
+    conn.execute(
+        """
+        insert into ops.contact_decisions (decided_at, stage, batch_id, outbox_id, idempotency_key, customer_id,
+            invoice_id, step, channel, verdict, rule_id, reason_code, reason_es, reason_en, next_allowed_at)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+        """,
+        (
+            at,
+            stage,
+            batch_id,
+            outbox_id,
+            key,
+            customer_id,
+            decision.invoice_id,
+            step,
+            channel,
+            decision.verdict,
+            decision.rule_id,
+            decision.reason_code,
+            decision.reason_es,
+            decision.reason_en,
+            decision.next_allowed_at,
+        ),
+    )
+
+
+def has_due(conn: psycopg.Connection, now: dt.datetime, *, max_attempts: int) -> bool:
+    """Whether any row is due at `now` (checked before building a channel, so a dispatch with
+    nothing to send needs no provider credentials)."""
+    row = conn.execute(
+        "select exists (select 1 from ops.outbox where not_before <= %s "
+        "and (status in ('pending', 'deferred') or (status = 'failed' and attempts < %s)))",
+        (now, max_attempts),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def claim_due(conn: psycopg.Connection, now: dt.datetime, *, limit: int, max_attempts: int) -> list[OutboxRow]:
+    """Move up to `limit` due rows (pending, deferred, or failed with attempts left) to
+    ``sending`` and return them. Commits, so other dispatchers skip them from then on."""
+    rows = conn.execute(
+        """
+        with due as (
+            select outbox_id from ops.outbox
+            where not_before <= %(now)s
+              and (status in ('pending', 'deferred') or (status = 'failed' and attempts < %(max_attempts)s))
+            order by not_before, outbox_id
+            for update skip locked
+            limit %(limit)s
+        )
+        update ops.outbox o set status = 'sending', attempts = o.attempts + 1, claimed_at = %(now)s,
+            updated_at = %(now)s
+        from due where o.outbox_id = due.outbox_id
+        returning o.outbox_id, o.idempotency_key, o.batch_id, o.as_of_date, o.customer_id, o.invoice_ids, o.step,
+            o.template, o.tone, o.channel, o.attempts
+        """,
+        {"now": now, "limit": limit, "max_attempts": max_attempts},
+    ).fetchall()
+    conn.commit()
+    claimed = [
+        OutboxRow(
+            int(r[0]),
+            str(r[1]),
+            str(r[2]),
+            r[3],
+            str(r[4]),
+            tuple(r[5]),
+            str(r[6]),
+            str(r[7]),
+            str(r[8]),
+            str(r[9]),
+            int(r[10]),
+        )
+        for r in rows
+    ]
+    return sorted(claimed, key=lambda row: row.outbox_id)
+
+
+def mark_sent(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, provider_message_id: str | None) -> None:
+    conn.execute(
+        "update ops.outbox set status = 'sent', sent_at = %s, provider_message_id = %s, status_reason = null, "
+        "last_error = null, updated_at = %s where outbox_id = %s and status = 'sending'",
+        (now, provider_message_id, now, outbox_id),
+    )
+
+
+def mark_cancelled(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, reason_code: str) -> None:
+    conn.execute(
+        "update ops.outbox set status = 'cancelled', status_reason = %s, updated_at = %s "
+        "where outbox_id = %s and status = 'sending'",
+        (reason_code, now, outbox_id),
+    )
+
+
+def mark_deferred(
+    conn: psycopg.Connection, outbox_id: int, now: dt.datetime, next_allowed_at: dt.datetime, reason_code: str
+) -> None:
+    # A deferral is not a failed attempt: give the attempt back so deferrals never exhaust retries.
+    conn.execute(
+        "update ops.outbox set status = 'deferred', not_before = %s, status_reason = %s, "
+        "attempts = greatest(attempts - 1, 0), updated_at = %s where outbox_id = %s and status = 'sending'",
+        (next_allowed_at, reason_code, now, outbox_id),
+    )
+
+
+def mark_failed(
+    conn: psycopg.Connection, outbox_id: int, now: dt.datetime, error: str, retry_at: dt.datetime, *, give_up: bool
+) -> None:
+    """Record a failed send (error: a code or status, never a payload) and when to retry; with
+    `give_up` (a permanent error) the row is never claimed again (attempts set very high)."""
+    conn.execute(
+        "update ops.outbox set status = 'failed', last_error = %s, not_before = %s, updated_at = %s, "
+        "attempts = case when %s then greatest(attempts, 1000) else attempts end "
+        "where outbox_id = %s and status = 'sending'",
+        (error[:500], retry_at, now, give_up, outbox_id),
+    )

@@ -1,0 +1,105 @@
+-- ops: campaigns (owned by cartera/campaigns). Idempotent: safe to run on every start.
+-- Instants are timestamptz (UTC) passed in by the caller; no column defaults to now(), so a
+-- rerun of a past day writes the same values.
+create schema if not exists ops;
+
+-- One row per business date a batch was built for (rebuilding the day updates the counts).
+create table if not exists ops.campaign_batches (
+    batch_id text primary key,
+    as_of_date date not null unique,
+    playbook_version text not null,
+    planned_at timestamptz not null,
+    candidates integer not null,
+    enqueued integer not null,
+    escalated integer not null,
+    denied integer not null,
+    deferred integer not null,
+    builds integer not null default 0,
+    last_built_at timestamptz not null
+);
+
+-- One row per message: (customer, invoice set, step, channel, day) -> idempotency_key.
+-- Status: pending -> sending -> sent | cancelled | deferred (-> sending again) | failed (retried).
+create table if not exists ops.outbox (
+    outbox_id bigserial primary key,
+    idempotency_key text not null,
+    batch_id text not null references ops.campaign_batches (batch_id),
+    as_of_date date not null,
+    customer_id text not null,
+    invoice_ids text[] not null check (cardinality(invoice_ids) > 0),
+    step text not null,
+    template text not null,
+    tone text not null check (tone in ('amable', 'firme', 'escalamiento')),
+    channel text not null check (channel in ('email', 'whatsapp', 'sms')),
+    status text not null default 'pending'
+        check (status in ('pending', 'sending', 'sent', 'deferred', 'cancelled', 'failed')),
+    not_before timestamptz not null,
+    created_at timestamptz not null,
+    attempts integer not null default 0,
+    claimed_at timestamptz,
+    sent_at timestamptz,
+    provider_message_id text,
+    status_reason text,
+    last_error text,
+    updated_at timestamptz not null,
+    constraint outbox_idempotency_key_key unique (idempotency_key)
+);
+create index if not exists outbox_due_idx on ops.outbox (not_before) where status in ('pending', 'deferred', 'failed');
+create index if not exists outbox_customer_idx on ops.outbox (customer_id, sent_at);
+
+-- Escalations: a collector's queue, no automatic message.
+create table if not exists ops.collection_tasks (
+    task_id bigserial primary key,
+    idempotency_key text not null unique,
+    batch_id text not null references ops.campaign_batches (batch_id),
+    as_of_date date not null,
+    customer_id text not null,
+    invoice_ids text[] not null,
+    step text not null,
+    queue text not null,
+    status text not null default 'open' check (status in ('open', 'done', 'cancelled')),
+    created_at timestamptz not null
+);
+
+-- Audit: every allow/defer/deny, at build and at send, with the rule and the reason.
+create table if not exists ops.contact_decisions (
+    decision_id bigserial primary key,
+    decided_at timestamptz not null,
+    stage text not null check (stage in ('build', 'send')),
+    batch_id text,
+    outbox_id bigint,
+    idempotency_key text,
+    customer_id text not null,
+    invoice_id text,
+    step text,
+    channel text,
+    verdict text not null check (verdict in ('allow', 'defer', 'deny')),
+    rule_id text not null,
+    reason_code text not null,
+    reason_es text not null,
+    reason_en text not null,
+    next_allowed_at timestamptz
+);
+create index if not exists contact_decisions_customer_idx on ops.contact_decisions (customer_id, decided_at);
+
+-- Stops on collection: one invoice, or every invoice of a customer when invoice_id is null.
+create table if not exists ops.holds (
+    hold_id bigserial primary key,
+    customer_id text not null,
+    invoice_id text,
+    reason text not null check (reason in ('dispute', 'promise_to_pay', 'payment_reported', 'legal', 'manual')),
+    opened_at timestamptz not null,
+    released_at timestamptz,
+    note text
+);
+create index if not exists holds_customer_idx on ops.holds (customer_id);
+
+-- Opt-outs by customer and channel ('all' = every channel); keyed by id, never by address.
+create table if not exists ops.opt_outs (
+    customer_id text not null,
+    channel text not null check (channel in ('email', 'whatsapp', 'sms', 'all')),
+    opted_out_at timestamptz not null,
+    revoked_at timestamptz,
+    source text not null default 'manual',
+    primary key (customer_id, channel, opted_out_at)
+);

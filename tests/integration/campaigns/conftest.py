@@ -1,0 +1,36 @@
+"""Fixtures of the campaigns integration tests: a seeded warehouse and a fake SendGrid server
+spoken to by the real SDK over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from campaign_inputs import API_KEY, seed_inputs
+from tenacity import wait_none
+
+from cartera.channels.fake_sendgrid import FakeSendGrid
+from cartera.channels.sendgrid_email import SendGridEmailChannel
+
+
+@pytest.fixture
+def campaign_dsn(fresh_db: str) -> str:
+    """A fresh warehouse with the campaigns' inputs for AS_OF."""
+    seed_inputs(fresh_db)
+    return fresh_db
+
+
+@pytest.fixture
+def fake_sendgrid(tmp_path: Path) -> Iterator[FakeSendGrid]:
+    """A running fake SendGrid (real HTTP) that accepts only API_KEY; .eml files in tmp_path/eml."""
+    with FakeSendGrid(tmp_path / "eml", api_key=API_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def channel_factory(fake_sendgrid: FakeSendGrid) -> Callable[[], SendGridEmailChannel]:
+    """The real SDK channel pointed at the fake, without backoff sleeps."""
+    return lambda: SendGridEmailChannel(
+        API_KEY, from_email="cobranza@example.com", from_name="Cobranza", host=fake_sendgrid.base_url, wait=wait_none()
+    )

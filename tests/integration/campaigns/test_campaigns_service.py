@@ -1,0 +1,214 @@
+"""build_batch and dispatch end to end on a real Postgres, sending through the real SendGrid SDK
+to the fake SendGrid server over real HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+from campaign_inputs import AS_OF, INVOICES, NEVER_MESSAGED, local
+
+from cartera.campaigns import build_batch, dispatch
+from cartera.channels.fake_sendgrid import FakeSendGrid
+from cartera.channels.sendgrid_email import SendGridEmailChannel
+from cartera.errors import ConfigurationError
+
+pytestmark = pytest.mark.integration
+
+MORNING = local(2026, 3, 10, 10)  # 10:00 Mexico City = 09:00 Tijuana (PDT) = 11:00 Cancún
+ChannelFactory = Callable[[], SendGridEmailChannel]
+
+
+def outbox_rows(dsn: str) -> list[dict[str, Any]]:
+    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        return cur.execute("select * from ops.outbox order by outbox_id").fetchall()
+
+
+def by_customer(dsn: str) -> dict[str, list[dict[str, Any]]]:
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in outbox_rows(dsn):
+        rows.setdefault(row["customer_id"], []).append(row)
+    return rows
+
+
+def received(fake: FakeSendGrid) -> list[dict[str, Any]]:
+    """What the fake got, read over HTTP like any client would."""
+    with urllib.request.urlopen(f"{fake.base_url}/_fake/messages", timeout=5) as response:
+        return json.loads(response.read())["messages"]
+
+
+def test_building_the_same_day_twice_creates_the_same_outbox_rows(campaign_dsn: str) -> None:
+    first = build_batch(campaign_dsn, AS_OF)
+    rows = outbox_rows(campaign_dsn)
+    second = build_batch(campaign_dsn, AS_OF)
+
+    assert outbox_rows(campaign_dsn) == rows
+    assert (first.candidates, first.enqueued, first.deferred, first.denied, first.escalated) == (8, 6, 1, 1, 1)
+    assert second.enqueued == 0 and second.escalated == 0
+    assert len({row["idempotency_key"] for row in rows}) == len(rows) == 6
+    with psycopg.connect(campaign_dsn) as conn:
+        assert conn.execute("select builds from ops.campaign_batches").fetchone() == (2,)
+        assert conn.execute("select customer_id, invoice_ids from ops.collection_tasks").fetchall() == [("C3", ["I5"])]
+
+
+def test_build_plans_one_message_per_customer_per_step_and_never_for_blocked_invoices(campaign_dsn: str) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    rows = by_customer(campaign_dsn)
+
+    assert sorted(rows) == ["C1", "C2", "C4", "C5", "C7"]  # C3 escalated, C6 opted out
+    assert {r["step"] for r in rows["C1"]} == {"recordatorio", "preventivo"}
+    assert rows["C4"][0]["invoice_ids"] == ["I6"]  # I7 disputed and I8 on hold are left out
+    messaged = {invoice for row in outbox_rows(campaign_dsn) for invoice in row["invoice_ids"]}
+    assert not messaged & NEVER_MESSAGED
+    # The second step of C1 that day waits for the next local day (one reminder per day).
+    preventive = next(r for r in rows["C1"] if r["step"] == "preventivo")
+    assert preventive["not_before"] == local(2026, 3, 11, 7)
+    with psycopg.connect(campaign_dsn) as conn:
+        denials = dict(
+            conn.execute(
+                "select coalesce(invoice_id, customer_id), reason_code from ops.contact_decisions "
+                "where stage = 'build' and verdict = 'deny'"
+            ).fetchall()
+        )
+    assert denials == {"I7": "invoice_disputed", "I8": "invoice_on_hold", "C6": "opted_out"}
+
+
+def test_dispatch_sends_exactly_the_outbox_sent_rows_through_sendgrid(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: ChannelFactory
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    summary = dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)
+
+    sent = [r for r in outbox_rows(campaign_dsn) if r["status"] == "sent"]
+    messages = received(fake_sendgrid)
+    assert summary.sent == len(sent) == len(messages) == 5
+    assert {r["provider_message_id"] for r in sent} == {m["message_id"] for m in messages}
+    assert {r["idempotency_key"] for r in sent} == {m["request"]["custom_args"]["idempotency_key"] for m in messages}
+    assert all(r["sent_at"] == MORNING for r in sent)
+    bodies = " ".join(block["value"] for m in messages for block in m["request"]["content"])
+    for invoice in NEVER_MESSAGED:
+        assert INVOICES[invoice][1] not in bodies
+    assert "$12,345.67 MXN" not in bodies  # I1's preventive reminder waits for tomorrow
+    assert "$999.99 MXN" in bodies and "$2,000.00 USD" in bodies
+    emls = sorted((fake_sendgrid.outdir).glob("*.eml"))
+    assert len(emls) == 5
+    assert any("F-0004" in eml.read_text(encoding="utf-8") for eml in emls)
+
+
+def test_a_payment_arriving_between_build_and_dispatch_cancels_the_message(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: ChannelFactory
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    with psycopg.connect(campaign_dsn) as conn:  # the warehouse refreshes: I11 is paid, I4 disputed
+        conn.execute("delete from marts.fct_open_items where invoice_id = 'I11'")
+        conn.execute("update marts.fct_open_items set is_disputed = true where invoice_id = 'I9'")
+        conn.execute(
+            "insert into ops.holds (customer_id, invoice_id, reason, opened_at) values ('C2', null, 'payment_reported', %s)",
+            (MORNING - dt.timedelta(minutes=5),),
+        )
+    summary = dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)
+
+    rows = by_customer(campaign_dsn)
+    assert rows["C7"][0]["status"] == "cancelled" and rows["C7"][0]["status_reason"] == "invoice_not_open"
+    assert rows["C5"][0]["status_reason"] == "invoice_disputed"
+    assert rows["C2"][0]["status_reason"] == "invoice_on_hold"
+    assert summary.cancel_reasons == {"invoice_not_open": 1, "invoice_disputed": 1, "invoice_on_hold": 1}
+    keys = {m["request"]["custom_args"]["idempotency_key"] for m in received(fake_sendgrid)}
+    assert keys.isdisjoint({rows[c][0]["idempotency_key"] for c in ("C2", "C5", "C7")})
+    assert len(keys) == summary.sent == 2
+
+
+def test_a_dispatch_at_23_debtor_local_defers_to_7_the_next_morning(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: ChannelFactory
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    late = local(2026, 3, 10, 23)  # 22:00 in Tijuana and Hermosillo: outside everywhere
+    summary = dispatch(campaign_dsn, late, channel_factory=channel_factory)
+
+    assert (summary.sent, summary.deferred) == (0, 5)
+    assert received(fake_sendgrid) == []
+    rows = by_customer(campaign_dsn)
+    assert rows["C7"][0]["not_before"] == local(2026, 3, 11, 7, tz="America/Monterrey")
+    assert rows["C4"][0]["not_before"] == local(2026, 3, 11, 7, tz="America/Tijuana")
+    assert rows["C5"][0]["not_before"] == local(
+        2026, 3, 11, 7, tz="America/Tijuana"
+    )  # unknown zone: the latest opening
+
+    # At 08:00 Mexico City the next day, everyone is inside the window; C1 gets one of its two.
+    next_morning = local(2026, 3, 11, 8)
+    again = dispatch(campaign_dsn, next_morning, channel_factory=channel_factory)
+    assert again.sent == 5 and again.deferred == 1
+    c1 = {r["step"]: r for r in by_customer(campaign_dsn)["C1"]}
+    assert c1["recordatorio"]["status"] == "sent"
+    assert c1["preventivo"]["status"] == "deferred"
+    assert c1["preventivo"]["not_before"] == local(2026, 3, 12, 7)
+
+
+def test_a_second_dispatch_sends_nothing_new(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: ChannelFactory
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    first = dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)
+    second = dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)
+    later_same_day = dispatch(campaign_dsn, MORNING + dt.timedelta(hours=6), channel_factory=channel_factory)
+    build_batch(campaign_dsn, AS_OF)  # a rebuild after sending adds nothing either
+    after_rebuild = dispatch(campaign_dsn, MORNING + dt.timedelta(hours=7), channel_factory=channel_factory)
+
+    assert first.sent == 5
+    assert second.claimed == later_same_day.claimed == after_rebuild.claimed == 0
+    assert len(received(fake_sendgrid)) == 5
+
+
+def test_transient_provider_errors_are_retried_and_permanent_ones_recorded(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: ChannelFactory
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    fake_sendgrid.fail_next(429)
+    fake_sendgrid.fail_next(503)
+    assert dispatch(campaign_dsn, MORNING, channel_factory=channel_factory).sent == 5
+    assert fake_sendgrid.requests_seen == 7
+
+    fake_sendgrid.api_key = "another-key"  # now every call is refused with 401
+    summary = dispatch(campaign_dsn, local(2026, 3, 11, 8), channel_factory=channel_factory)
+    assert summary.failed == 1
+    failed = next(r for r in outbox_rows(campaign_dsn) if r["status"] == "failed")
+    assert failed["last_error"] == "sendgrid_http_401" and failed["attempts"] >= 1
+    assert dispatch(campaign_dsn, local(2026, 3, 12, 8), channel_factory=channel_factory).claimed == 0
+
+
+def test_every_send_decision_is_audited_and_no_address_is_logged(
+    campaign_dsn: str, channel_factory: ChannelFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    build_batch(campaign_dsn, AS_OF)
+    dispatch(campaign_dsn, local(2026, 3, 10, 23), channel_factory=channel_factory)
+    dispatch(campaign_dsn, local(2026, 3, 11, 8), channel_factory=channel_factory)
+
+    with psycopg.connect(campaign_dsn) as conn:
+        send_decisions = conn.execute(
+            "select verdict, rule_id, count(*) from ops.contact_decisions where stage = 'send' group by 1, 2 order by 1, 2"
+        ).fetchall()
+    assert send_decisions == [
+        ("allow", "MX-CONDUSEF-2014", 5),
+        ("defer", "MX-CONDUSEF-2014/contact_window", 5),
+        ("defer", "MX-CONDUSEF-2014/daily_limit", 1),
+    ]
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "@example" not in logged and "Contacto" not in logged
+
+
+def test_a_channel_that_cannot_be_built_strands_no_row(campaign_dsn: str) -> None:
+    def no_channel() -> SendGridEmailChannel:
+        raise ConfigurationError("no SendGrid API key")
+
+    assert dispatch(campaign_dsn, MORNING, channel_factory=no_channel).claimed == 0  # nothing due yet
+    build_batch(campaign_dsn, AS_OF)
+    with pytest.raises(ConfigurationError):
+        dispatch(campaign_dsn, MORNING, channel_factory=no_channel)
+    assert {r["status"] for r in outbox_rows(campaign_dsn)} == {"pending"}

@@ -1,0 +1,108 @@
+"""The contact check (cartera/campaigns/contact_check.py): deny, defer, allow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cartera.campaigns.candidates import Candidate, OpenItem
+from cartera.campaigns.contact_check import ContactProfile, Hold, check
+from cartera.campaigns.playbook import load_playbook
+
+MX = ZoneInfo("America/Mexico_City")
+NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=MX)
+STEP = load_playbook().step("recordatorio")
+
+
+def item(invoice_id: str = "I1", amount: str = "100.00", disputed: bool = False) -> OpenItem:
+    return OpenItem(
+        invoice_id, f"F-{invoice_id}", "C1", dt.date(2026, 3, 5), "MXN", Decimal(amount), Decimal(amount), 5, disputed
+    )
+
+
+def candidate(*items: OpenItem) -> Candidate:
+    return Candidate("C1", "at_risk", STEP, items or (item(),), channel="email")
+
+
+def profile(**changes: object) -> ContactProfile:
+    values: dict[str, object] = {"customer_id": "C1", "timezone": "America/Mexico_City", "has_email": True}
+    values.update(changes)
+    return ContactProfile(**values)  # type: ignore[arg-type]
+
+
+def test_a_collectible_invoice_inside_the_window_is_allowed() -> None:
+    decision = check(candidate(), profile(), [], [], NOON)
+    assert decision.verdict == "allow" and decision.next_allowed_at is None
+
+
+@pytest.mark.parametrize(
+    ("items", "reason"),
+    [
+        ((item(amount="0.00"),), "invoice_not_open"),
+        ((item(disputed=True),), "invoice_disputed"),
+        ((item("I1"), item("I2", amount="0")), "invoice_not_open"),
+    ],
+)
+def test_a_paid_or_disputed_invoice_denies_the_message(items: tuple[OpenItem, ...], reason: str) -> None:
+    decision = check(candidate(*items), profile(), [], [], NOON)
+    assert (decision.verdict, decision.reason_code) == ("deny", reason)
+    assert decision.rule_id == f"MX-CONDUSEF-2014/{reason}"
+
+
+def test_an_open_hold_denies_and_a_released_one_does_not() -> None:
+    opened = NOON - dt.timedelta(days=1)
+    on_invoice = Hold("C1", "I1", "promise_to_pay", opened)
+    on_customer = Hold("C1", None, "legal", opened)
+    released = Hold("C1", "I1", "dispute", opened, released_at=NOON - dt.timedelta(hours=1))
+    other_customer = Hold("C2", None, "legal", opened)
+    assert check(candidate(), profile(), [], [on_invoice], NOON).reason_code == "invoice_on_hold"
+    assert check(candidate(), profile(), [], [on_customer], NOON).reason_code == "invoice_on_hold"
+    assert check(candidate(), profile(), [], [released, other_customer], NOON).verdict == "allow"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"email_opt_out": True}, {"opted_out_channels": frozenset({"email"})}, {"opted_out_channels": frozenset({"all"})}],
+)
+def test_an_opt_out_denies(changes: dict[str, object]) -> None:
+    decision = check(candidate(), profile(**changes), [], [], NOON)
+    assert (decision.verdict, decision.reason_code) == ("deny", "opted_out")
+
+
+def test_a_contact_without_address_is_denied() -> None:
+    assert check(candidate(), profile(has_email=False), [], [], NOON).reason_code == "no_address"
+
+
+def test_outside_the_window_defers_to_the_next_opening() -> None:
+    late = dt.datetime(2026, 3, 10, 23, 0, tzinfo=MX)
+    decision = check(candidate(), profile(), [], [], late)
+    assert (decision.verdict, decision.reason_code) == ("defer", "outside_contact_window")
+    assert decision.next_allowed_at == dt.datetime(2026, 3, 11, 7, 0, tzinfo=MX)
+
+
+def test_a_second_reminder_the_same_local_day_waits_for_the_next_day() -> None:
+    earlier = [dt.datetime(2026, 3, 10, 8, 0, tzinfo=MX)]
+    decision = check(candidate(), profile(), earlier, [], NOON)
+    assert (decision.verdict, decision.reason_code) == ("defer", "daily_limit")
+    assert decision.next_allowed_at == dt.datetime(2026, 3, 11, 7, 0, tzinfo=MX)
+    yesterday = [dt.datetime(2026, 3, 9, 21, 0, tzinfo=MX)]
+    assert check(candidate(), profile(), yesterday, [], NOON).verdict == "allow"
+
+
+def test_a_scheduled_reminder_tomorrow_pushes_a_deferral_one_more_day() -> None:
+    history = [NOON, dt.datetime(2026, 3, 11, 7, 0, tzinfo=MX)]
+    decision = check(candidate(), profile(), history, [], NOON)
+    assert decision.next_allowed_at == dt.datetime(2026, 3, 12, 7, 0, tzinfo=MX)
+
+
+def test_a_denial_wins_over_a_deferral() -> None:
+    late = dt.datetime(2026, 3, 10, 23, 0, tzinfo=MX)
+    assert check(candidate(item(disputed=True)), profile(), [], [], late).verdict == "deny"
+
+
+def test_a_naive_instant_is_refused() -> None:
+    with pytest.raises(ValueError):
+        check(candidate(), profile(), [], [], dt.datetime(2026, 3, 10, 12, 0))
