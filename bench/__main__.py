@@ -1,0 +1,17 @@
+"""`python -m bench` (what `make bench` runs): every benchmark, results with the machine written
+into docs/benchmarks.md. Each figure is a ratio against a baseline measured in the same run."""
+
+from __future__ import annotations
+
+from bench import ingest, policy_engine
+from cartera.config import REPO_ROOT
+
+
+def main() -> None:
+    target = REPO_ROOT / "docs" / "benchmarks.md"
+    policy_engine.main(["--markdown", str(target)])
+    ingest.main(["--markdown", str(target)])
+
+
+if __name__ == "__main__":
+    main()

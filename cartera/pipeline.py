@@ -1,0 +1,121 @@
+"""What each DAG task does, as plain functions of the Airflow context.
+
+DAG files stay thin: each task calls one function here, which resolves the run's business date
+and the warehouse DSN, then calls the stage's own module (`cartera.ingest`, `ml.training`, …).
+Every function is idempotent for a given business date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from cartera.config import get_settings
+from cartera.logs import get_logger
+from cartera.run_dates import as_of_date, run_instant
+
+log = get_logger(__name__)
+WAREHOUSE_CONN_ID = "cartera_warehouse"
+ERP_CONN_ID = "cartera_erp"
+
+
+def _conn_dsn(conn_id: str) -> str | None:
+    """The DSN of an Airflow connection, or None outside Airflow / when it is not defined."""
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get(conn_id)
+    except Exception:  # noqa: BLE001 - no Airflow context or no such connection: fall back to settings
+        return None
+    uri = str(conn.get_uri())
+    return uri.replace("postgres://", "postgresql://", 1) if uri.startswith("postgres://") else uri
+
+
+def warehouse_dsn() -> str:
+    """The warehouse DSN: CARTERA_DATABASE_URL locally, else the Airflow connection."""
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    dsn = _conn_dsn(WAREHOUSE_CONN_ID)
+    return dsn or settings.warehouse_dsn  # the latter raises a clear ConfigurationError
+
+
+def erp_dsn() -> str:
+    settings = get_settings()
+    return settings.erp_database_url or _conn_dsn(ERP_CONN_ID) or warehouse_dsn()
+
+
+def _result(obj: Any) -> dict[str, Any]:
+    """A stage's summary as a JSON-friendly dict (the task's XCom)."""
+    plain = _plain(obj)
+    return plain if isinstance(plain, dict) else {"result": plain}
+
+
+def _plain(obj: Any) -> Any:
+    """A JSON-friendly view of a result (for XCom and logs): dataclasses, dates, lists."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
+    return obj
+
+
+def ingest_erp_for_run(context: dict[str, Any]) -> list[dict[str, Any]]:
+    from cartera.ingest import ingest_erp
+
+    upper = run_instant(context)
+    if (context.get("params") or {}).get("as_of"):
+        # A rerun of a past day loads what was written up to that day's run, not later.
+        from cartera.run_dates import BOOKS_TZ
+
+        day = as_of_date(context)
+        upper = dt.datetime.combine(day, dt.time(0, 30), tzinfo=BOOKS_TZ).astimezone(dt.UTC)
+    results = ingest_erp(
+        warehouse_dsn=warehouse_dsn(), erp_dsn=erp_dsn(), erp_schema=get_settings().erp_schema, upper_bound=upper
+    )
+    return [_result(r) for r in results]
+
+
+def train_for_run(context: dict[str, Any]) -> dict[str, Any]:
+    from ml.training import train_and_register
+
+    info = train_and_register(warehouse_dsn(), as_of_date(context))
+    return _result(info)
+
+
+def score_for_run(context: dict[str, Any]) -> dict[str, Any]:
+    from ml.scoring import score_open_items
+
+    return _result(score_open_items(warehouse_dsn(), as_of_date(context)))
+
+
+def check_ready_for_campaigns(context: dict[str, Any]) -> str:
+    """Refuse to build reminders from broken or stale data (raises); returns the business date."""
+    from cartera.readiness import assert_ready_for_campaigns
+
+    day = as_of_date(context)
+    assert_ready_for_campaigns(warehouse_dsn(), day)
+    return day.isoformat()
+
+
+def build_batch_for_run(as_of: str, context: dict[str, Any]) -> dict[str, Any]:
+    from cartera.campaigns import build_batch
+
+    return _result(build_batch(warehouse_dsn(), dt.date.fromisoformat(as_of), planned_at=run_instant(context)))
+
+
+def dispatch_for_run(context: dict[str, Any]) -> dict[str, Any]:
+    from cartera.campaigns import dispatch
+
+    return _result(dispatch(warehouse_dsn(), run_instant(context)))
+
+
+def kpi_snapshot_for_run(context: dict[str, Any]) -> dict[str, Any]:
+    from cartera.kpi import snapshot
+
+    return _result(snapshot(warehouse_dsn(), as_of_date(context)))

@@ -1,0 +1,112 @@
+"""Plain-text views for the terminal: the KPI table and the demo's closing report.
+
+Customer ids only: no names, emails or phones are printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from cartera.db import connect
+
+if TYPE_CHECKING:
+    from cartera.demo import DemoResult
+    from cartera.kpi import KpiSnapshot
+
+
+def _fmt(value: Any, suffix: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        return f"{value:,}{suffix}"
+    try:
+        return f"{float(value):,.2f}{suffix}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def kpi_table(rows: Sequence[KpiSnapshot]) -> str:
+    if not rows:
+        return "no KPI snapshots yet: run the kpi_snapshot DAG (or `make demo`)"
+    header = f"{'date':<11} {'AR (MXN)':>16} {'overdue (MXN)':>16} {'% current':>9} {'DSO':>7} {'CEI':>7} {'ADD':>6} {'open':>6}"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        lines.append(
+            f"{r.snapshot_date.isoformat():<11} {_fmt(r.total_ar_mxn):>16} {_fmt(r.overdue_ar_mxn):>16} "
+            f"{_fmt(r.pct_current):>9} {_fmt(r.dso_countback):>7} {_fmt(r.cei):>7} {_fmt(r.avg_days_delinquent):>6} "
+            f"{_fmt(r.open_invoices):>6}"
+        )
+    return "\n".join(lines)
+
+
+def _scalar(conn: Any, query: str, params: Sequence[Any] = ()) -> Any:
+    try:
+        with conn.transaction():
+            row = conn.execute(query, params).fetchone()
+    except Exception:  # noqa: BLE001 - a stage that has not run yet shows as "—"
+        return None
+    return row[0] if row else None
+
+
+def _rows(conn: Any, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    try:
+        with conn.transaction():
+            return list(conn.execute(query, params).fetchall())
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def demo_report(result: DemoResult) -> str:
+    from cartera.kpi import latest
+
+    dsn = result.env["CARTERA_DATABASE_URL"]
+    day = result.as_of
+    with connect(dsn) as conn:
+        loads = _rows(
+            conn,
+            "select entity, sum(rows_loaded), sum(rows_quarantined) from ops.ingest_loads group by entity order by entity",
+        )
+        model = _rows(
+            conn,
+            "select metrics->>'auc_test', metrics->>'auc_baseline_prior_late_rate', metrics->>'n_train', metrics->>'n_test' "
+            "from ml.models where is_champion order by trained_at desc limit 1",
+        )
+        segments = _rows(
+            conn,
+            "select segment, count(*) from ml.customer_segments where score_date = %s group by 1 order by 2 desc",
+            (day,),
+        )
+        outbox = _rows(conn, "select status, count(*) from ops.outbox group by 1 order by 1")
+        worklist = _rows(
+            conn,
+            """select s.customer_id, s.segment, round(s.risk_score::numeric, 2) as risk, round(sum(o.open_amount_mxn), 2) as overdue
+               from ml.customer_segments s join marts.fct_open_items o using (customer_id)
+               where s.score_date = %s and o.days_past_due > 0 and s.risk_score is not null
+               group by s.customer_id, s.segment, s.risk_score
+               order by s.risk_score * sum(o.open_amount_mxn) desc limit 5""",
+            (day,),
+        )
+    lines = [f"\ncartera demo — business date {day.isoformat()}", ""]
+    lines.append("Ingest (rows loaded / quarantined, all loads):")
+    lines += [f"  {e:<20} {_fmt(int(a)):>8} / {_fmt(int(q))}" for e, a, q in loads] or ["  —"]
+    if model:
+        auc, base, n_train, n_test = model[0]
+        lines.append(
+            f"\nLate-payment model (time split): test AUC {_fmt(auc)} vs prior-late-rate baseline {_fmt(base)} (train {n_train}, test {n_test})"
+        )
+    lines.append("Segments: " + (", ".join(f"{s} {n}" for s, n in segments) or "—"))
+    lines.append("Outbox: " + (", ".join(f"{s} {n}" for s, n in outbox) or "—"))
+    if worklist:
+        lines.append("\nCollector worklist, top 5 overdue customers by risk × amount (ids only):")
+        lines += [f"  {c:<10} {s:<11} risk {_fmt(r)}  overdue {_fmt(a)} MXN" for c, s, r, a in worklist]
+    lines.append("\nKPI snapshot:")
+    lines.append(kpi_table(latest(dsn, 3)))
+    lines.append("\nTimings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))
+    lines.append(
+        f"\nWhere to look next:\n  messages as they would arrive: {result.outbox_dir}/*.eml\n"
+        f"  the warehouse: psql {dsn}  (schemas raw, quarantine, marts, ml, ops, kpi)\n"
+        "  Airflow UI with the DAGs: make up   (then http://localhost:8080)\n"
+        "  the KPI history: .venv/bin/cartera kpi"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""
+### Collection campaigns
+
+Every hour of the Mexican business day: checks that today's data passed its quality gates and was
+scored (no reminders from broken or stale data), builds the day's batch from the playbook
+(segment × days to due → action), runs the contact check (debtor-local legal hours, one reminder
+per customer per day, no paid, disputed or opted-out invoices), writes the outbox with
+idempotency keys, and sends what is due now through the email channel (SendGrid), checking each
+message again just before it goes. A rerun never sends a message twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Param, dag, task
+
+
+@dag(
+    schedule="0 13-23 * * *",
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["cartera", "campaigns"],
+    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5)},
+    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
+    doc_md=__doc__,
+)
+def campaigns() -> None:
+    @task
+    def check_data_ready(**context: object) -> str:
+        from cartera.pipeline import check_ready_for_campaigns
+
+        return check_ready_for_campaigns(context)
+
+    @task
+    def build_batch(as_of: str, **context: object) -> dict[str, object]:
+        from cartera.pipeline import build_batch_for_run
+
+        return build_batch_for_run(as_of, context)
+
+    @task
+    def dispatch(batch: dict[str, object], **context: object) -> dict[str, object]:
+        from cartera.pipeline import dispatch_for_run
+
+        return dispatch_for_run(context)
+
+    dispatch(build_batch(check_data_ready()))
+
+
+campaigns()

@@ -1,0 +1,37 @@
+"""
+### Score the open book
+
+For every invoice open on the business date: the probability it is paid late, the expected
+payment date and the top three reasons in Spanish and English; a risk score and segment per
+customer. Uses the champion model. Triggered by the marts (`cartera_marts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Param, dag, task
+
+from cartera.assets import MARTS, SCORES
+
+
+@dag(
+    schedule=[MARTS],
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    tags=["cartera", "ml"],
+    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=5)},
+    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
+    doc_md=__doc__,
+)
+def scoring() -> None:
+    @task(outlets=[SCORES])
+    def score_open_items(**context: object) -> dict[str, object]:
+        from cartera.pipeline import score_for_run
+
+        return score_for_run(context)
+
+    score_open_items()
+
+
+scoring()

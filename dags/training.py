@@ -1,0 +1,37 @@
+"""
+### Train the late-payment model
+
+Weekly: builds point-in-time features, trains XGBoost on a time split (outcomes known before a
+cutoff → invoices issued after it), stores the test AUC beside the model and the baseline's
+(the customer's prior late rate), and promotes the model to champion when it is at least as good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Param, dag, task
+
+from cartera.assets import MODEL
+
+
+@dag(
+    schedule="0 8 * * 1",
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    tags=["cartera", "ml"],
+    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=10)},
+    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
+    doc_md=__doc__,
+)
+def training() -> None:
+    @task(outlets=[MODEL])
+    def train_and_register(**context: object) -> dict[str, object]:
+        from cartera.pipeline import train_for_run
+
+        return train_for_run(context)
+
+    train_and_register()
+
+
+training()

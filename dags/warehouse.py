@@ -1,0 +1,50 @@
+"""
+### Build the warehouse (dbt through Cosmos)
+
+Runs `dbt build` (through Cosmos, dbt in-process) on `dbt_project/` as of the run's business date:
+staging → intermediate (settlement as of the date) → marts (invoices, payments, customers, open
+items and aging, daily KPIs), each model followed by its tests. A failed test stops what depends
+on it, and the `cartera_marts` asset is updated only when everything passed.
+
+Triggered by the raw layer (`cartera_raw`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Param, dag, task
+from cosmos.operators.local import DbtBuildLocalOperator
+
+from cartera.assets import MARTS, RAW
+from cartera.dbt_config import dbt_build_kwargs
+
+
+@dag(
+    schedule=[RAW],
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    tags=["cartera", "warehouse", "dbt"],
+    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=2)},
+    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
+    doc_md=__doc__,
+)
+def warehouse() -> None:
+    @task
+    def resolve_as_of(**context: object) -> str:
+        from cartera.run_dates import as_of_date
+
+        return as_of_date(context).isoformat()
+
+    @task(outlets=[MARTS])
+    def publish_marts(as_of: str) -> str:
+        return as_of
+
+    as_of = resolve_as_of()
+    dbt = DbtBuildLocalOperator(
+        task_id="dbt_build", **dbt_build_kwargs(as_of_template="{{ ti.xcom_pull(task_ids='resolve_as_of') }}")
+    )
+    as_of >> dbt >> publish_marts(as_of)
+
+
+warehouse()

@@ -1,0 +1,171 @@
+"""The whole day, end to end: every DAG in order with `airflow dags test`, on a real Postgres,
+with email going to the local fake SendGrid server through the real SendGrid SDK.
+
+Campaigns first run at 13:30 UTC, when it is 07:30 in Mexico City and Cancún but 06:30 in Sonora
+and 05:30 in Tijuana: the western customers' messages must wait; a rerun at the same instant
+sends nothing new; the 17:00 UTC run sends what waited and nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from cartera.channels.fake_sendgrid import FakeSendGrid
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+
+AS_OF = dt.date(2026, 11, 24)
+EARLY = dt.datetime(2026, 11, 24, 13, 30, tzinfo=dt.UTC)
+LATE = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
+
+
+def _with_db(dsn: str, name: str) -> str:
+    from cartera.db import dsn_url
+
+    return dsn_url(dsn, dbname=name)
+
+
+class Day:
+    """The state of one end-to-end run, shared by the tests of this module."""
+
+    def __init__(self, dsn: str, state: Path, fake: FakeSendGrid) -> None:
+        self.dsn = dsn
+        self.state = state
+        self.fake = fake
+        self.results: dict[str, object] = {}
+
+    def run(self, dags: tuple[str, ...], campaign_instant: dt.datetime) -> None:
+        from cartera.demo import DemoOptions, run_demo
+
+        run_demo(
+            DemoOptions(
+                as_of=AS_OF,
+                customers=80,
+                months=12,
+                seed=11,
+                state_dir=self.state,
+                dags=dags,
+                campaign_instant=campaign_instant,
+                echo=lambda _: None,
+            )
+        )
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        with psycopg.connect(self.dsn) as conn:
+            return list(conn.execute(sql, params).fetchall())
+
+
+@pytest.fixture(scope="module")
+def day(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
+    name = f"cartera_e2e_{uuid.uuid4().hex[:8]}"
+    airflow_name = f"{name}_airflow"
+    with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+        admin.execute(f'create database "{airflow_name}"')
+    dsn = _with_db(pg_server_dsn, name)
+    state = tmp_path_factory.mktemp("e2e-state")
+    fake = FakeSendGrid(state / "fake-sendgrid")
+    base_url = fake.start()
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "CARTERA_DATABASE_URL": dsn,
+            "CARTERA_AIRFLOW_DATABASE_URL": _with_db(pg_server_dsn, airflow_name),
+            "CARTERA_SENDGRID_API_KEY": "SG.e2e-test-key",
+            "CARTERA_SENDGRID_HOST": base_url,
+        }
+    )
+    from cartera.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        the_day = Day(dsn, state, fake)
+        the_day.run(("ingest_erp", "warehouse", "training", "scoring", "kpi_snapshot", "campaigns"), EARLY)
+        yield the_day
+    finally:
+        fake.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
+        with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')
+            admin.execute(f'drop database if exists "{airflow_name}" with (force)')
+
+
+def _key(message: dict[str, object]) -> str:
+    return str(message["request"]["custom_args"]["idempotency_key"])  # type: ignore[index]
+
+
+def _sent(day: Day) -> list[tuple[object, ...]]:
+    return day.query(
+        """select o.idempotency_key, o.customer_id, o.invoice_ids, o.sent_at, c.timezone, o.provider_message_id
+           from ops.outbox o join marts.dim_customers c using (customer_id) where o.status = 'sent'"""
+    )
+
+
+def test_every_stage_wrote_its_result(day: Day) -> None:
+    assert day.query("select count(*) from raw.invoices")[0][0] > 500
+    assert day.query("select count(*) from marts.fct_open_items where as_of_date = %s", (AS_OF,))[0][0] > 0
+    assert day.query("select count(*) from ml.models where is_champion")[0][0] == 1
+    assert day.query("select count(*) from ml.invoice_scores where score_date = %s", (AS_OF,))[0][0] > 0
+    (snapshot,) = day.query(
+        "select open_invoices, total_ar_mxn from kpi.daily_snapshots where snapshot_date = %s", (AS_OF,)
+    )
+    assert snapshot[0] > 0 and snapshot[1] > 0
+
+
+def test_the_fake_sendgrid_received_exactly_the_outboxs_sent_rows(day: Day) -> None:
+    sent = _sent(day)
+    assert sent, "the day's batch sent no email at all"
+    received = day.fake.messages
+    assert sorted(_key(m) for m in received) == sorted(str(r[0]) for r in sent)
+    assert {m["message_id"] for m in received} == {r[5] for r in sent}
+    assert len(list((day.state / "fake-sendgrid").glob("*.eml"))) == len(received)
+
+
+def test_no_message_was_sent_outside_the_debtors_legal_hours(day: Day) -> None:
+    for _, _, _, sent_at, timezone, _ in _sent(day):
+        local = sent_at.astimezone(ZoneInfo(str(timezone)))  # type: ignore[union-attr]
+        assert dt.time(7, 0) <= local.time() < dt.time(22, 0), (timezone, local)
+    deferred = day.query(
+        """select count(*) from ops.outbox o join marts.dim_customers c using (customer_id)
+           where o.status in ('deferred', 'pending') and c.timezone in ('America/Hermosillo', 'America/Tijuana', 'America/Mazatlan')"""
+    )[0][0]
+    assert deferred > 0, "at 13:30 UTC the western customers' messages must wait for 07:00 local"
+
+
+def test_no_message_covers_a_paid_or_disputed_invoice(day: Day) -> None:
+    bad = day.query(
+        """select o.idempotency_key, i.invoice_id, i.is_settled, i.is_disputed
+           from ops.outbox o cross join lateral unnest(o.invoice_ids) as inv(invoice_id)
+           join marts.fct_invoices i on i.invoice_id = inv.invoice_id
+           where o.status = 'sent' and (i.open_amount <= 0 or i.is_disputed)"""
+    )
+    assert bad == []
+
+
+def test_a_rerun_at_the_same_instant_sends_nothing_new_and_later_the_waiting_ones_go_once(day: Day) -> None:
+    before = len(day.fake.messages)
+    day.run(("ingest_erp", "campaigns"), EARLY)
+    assert len(day.fake.messages) == before
+    assert day.query(
+        "select sum(rows_loaded) from ops.ingest_loads where rows_loaded > 0 and finished_at > now() - interval '5 minutes'"
+    )[0][0] in (None, 0)
+
+    day.run(("campaigns",), LATE)
+    after = day.fake.messages
+    assert len(after) > before, "the messages that waited for local business hours went out"
+    keys = [_key(m) for m in after]
+    assert len(keys) == len(set(keys)), "no message was sent twice"
+    per_customer = day.query(
+        "select customer_id, count(*) from ops.outbox where status = 'sent' group by 1 having count(*) > 1"
+    )
+    assert per_customer == [], "at most one reminder per customer per day"
