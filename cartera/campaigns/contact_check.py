@@ -1,15 +1,18 @@
-"""May this message go out at this instant? One pure function, :func:`check`, used when a batch
-is built AND again just before sending (with the invoices re-read from the warehouse).
+"""May this message go out at this instant? One function, :func:`check`, used when a batch is
+built AND again just before sending (with the invoices re-read from the warehouse).
 
-The interface is the one the future policy engine (rule packs per country) will keep:
-``check(candidate, profile, history, holds, at) -> Decision``. Today it encodes Mexico only
-(rule pack id ``MX-CONDUSEF-2014``, see /work/shared/COMPLIANCE.md):
+Two layers, in order:
 
-deny   an invoice that is paid or no longer open, disputed, or under an open hold; an opt-out
-       (ops.opt_outs for the channel or 'all', or dim_contacts.email_opt_out); no address.
-defer  already contacted on the debtor's local day (max one reminder per day, any channel); or
-       outside 07:00–22:00 debtor-local. `next_allowed_at` is the first instant satisfying both.
-allow  otherwise.
+1. **Collectibility** (this module, per invoice): an invoice that is paid or no longer open,
+   disputed, or under a hold that stops it for good is never mentioned in a reminder. At build
+   time those invoices are taken out of the message (:func:`invoice_denials`); at send time any
+   of them cancels the message (the text was written with it).
+2. **Contact law** (:mod:`cartera.policy`, the country's rule pack plus the creditor's settings):
+   contact window in the debtor's zone, frequency caps across channels, quiet period after a
+   payment, holds with an end (a promise to pay defers to its date plus grace), opt-outs and
+   channel consent. The engine's verdict (allow, defer with the exact next allowed instant, or
+   deny), its rule id and its rule-pack version are returned, and the service writes them to
+   ``ops.policy_decisions``.
 
 Denials win over deferrals: a message that must never go out is not merely postponed.
 """
@@ -19,26 +22,35 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from cartera.campaigns.candidates import Candidate
-from cartera.campaigns.contact_window import (
-    is_within_window,
-    next_allowed_instant,
-    resolve_zones,
-    same_local_day,
-    start_of_next_local_day,
-)
+import yaml
 
-RULE_PACK_ID = "MX-CONDUSEF-2014"
+from cartera.campaigns.candidates import Candidate
+from cartera.errors import PolicyError
+from cartera.policy import models as pm
+from cartera.policy.engine import PolicyEngine
+
 Verdict = Literal["allow", "defer", "deny"]
+CAMPAIGN_RULES = "CAMPAIGNS"
+# ops.holds reasons -> the engine's hold kinds. 'payment_reported' (the customer says they paid)
+# stops reminders until someone confirms or releases it; 'manual' is a collector's do-not-contact.
+HOLD_KINDS = {
+    "dispute": "dispute",
+    "promise_to_pay": "promise_to_pay",
+    "payment_reported": "do_not_contact",
+    "legal": "legal",
+    "manual": "do_not_contact",
+}
 
 
 @dataclass(frozen=True)
 class ContactProfile:
     """What the rules need to know about a debtor's contact (no address itself: only whether
     one exists). `opted_out_channels` holds channels from ops.opt_outs effective now ('all'
-    blocks every channel)."""
+    blocks every channel). `country`/`state` pick the rule pack and, with `timezone`, the zones."""
 
     customer_id: str
     timezone: str | None
@@ -46,18 +58,36 @@ class ContactProfile:
     email_opt_out: bool = False
     whatsapp_opt_in: bool = False
     opted_out_channels: frozenset[str] = field(default_factory=frozenset)
+    country: str = "MX"
+    state: str | None = None
+    language: str = "es"
+    is_consumer: bool = False
+
+    def for_policy(self) -> pm.ContactProfile:
+        opted_out = set(self.opted_out_channels) | ({"email"} if self.email_opt_out else set())
+        return pm.ContactProfile(
+            customer_id=self.customer_id,
+            country=(self.country or "MX").upper(),
+            is_consumer=self.is_consumer,
+            timezone=self.timezone or None,
+            state=self.state or None,
+            language=(self.language or "es")[:2],
+            opted_out_channels=frozenset(opted_out),
+            whatsapp_opt_in=self.whatsapp_opt_in,
+        )
 
 
 @dataclass(frozen=True)
 class Hold:
     """A row of ops.holds: a stop on one invoice, or on all of a customer's invoices when
-    `invoice_id` is None (dispute, promise to pay, payment reported, legal, manual)."""
+    `invoice_id` is None. `until` (a promise to pay's date) lets the engine defer instead of deny."""
 
     customer_id: str
     invoice_id: str | None
     reason: str
     opened_at: dt.datetime
     released_at: dt.datetime | None = None
+    until: dt.datetime | None = None
 
     def is_open(self, at: dt.datetime) -> bool:
         return self.opened_at <= at and (self.released_at is None or self.released_at > at)
@@ -65,29 +95,49 @@ class Hold:
     def covers(self, invoice_id: str) -> bool:
         return self.invoice_id is None or self.invoice_id == invoice_id
 
+    @property
+    def ends(self) -> bool:
+        """A promise to pay with a date ends by itself: the engine defers past it."""
+        return self.reason == "promise_to_pay" and self.until is not None
+
+    def for_policy(self) -> pm.Hold:
+        return pm.Hold(
+            kind=HOLD_KINDS.get(self.reason, self.reason),
+            invoice_id=self.invoice_id,
+            until=self.until,
+            released_at=self.released_at,
+        )
+
 
 @dataclass(frozen=True)
 class Decision:
-    """The verdict on one candidate (or one invoice of it, when `invoice_id` is set)."""
+    """The verdict on one candidate (or one invoice of it, when `invoice_id` is set).
+
+    `policy` is the engine's own decision (None when collectibility already decided), with the
+    engine's view of the message in `policy_candidate`, for the audit."""
 
     verdict: Verdict
     reason_code: str
     reason_es: str
     reason_en: str
     next_allowed_at: dt.datetime | None = None
-    rule_id: str = RULE_PACK_ID
+    rule_id: str = CAMPAIGN_RULES
     invoice_id: str | None = None
+    rule_pack_version: str | None = None
+    policy: pm.Decision | None = None
+    policy_candidate: pm.Candidate | None = None
 
 
 def _deny(code: str, es: str, en: str, invoice_id: str | None = None) -> Decision:
-    return Decision("deny", code, es, en, rule_id=f"{RULE_PACK_ID}/{code}", invoice_id=invoice_id)
+    return Decision("deny", code, es, en, rule_id=f"{CAMPAIGN_RULES}/{code}", invoice_id=invoice_id)
 
 
 def invoice_denials(candidate: Candidate, holds: Sequence[Hold], at: dt.datetime) -> list[Decision]:
     """One deny decision per invoice of `candidate` that must not be mentioned in a reminder:
-    paid or no longer open, disputed, or under an open hold. Empty when all are collectible."""
+    paid or no longer open, disputed, or under an open hold that does not end by itself (a
+    promise to pay with a date is left to the engine, which defers). Empty when all are collectible."""
     denials = []
-    open_holds = [h for h in holds if h.customer_id == candidate.customer_id and h.is_open(at)]
+    stops = [h for h in holds if h.customer_id == candidate.customer_id and h.is_open(at) and not h.ends]
     for item in candidate.invoices:
         if not item.is_open:
             denials.append(
@@ -102,7 +152,7 @@ def invoice_denials(candidate: Candidate, holds: Sequence[Hold], at: dt.datetime
             denials.append(
                 _deny("invoice_disputed", "La factura está en disputa.", "The invoice is disputed.", item.invoice_id)
             )
-        elif any(h.covers(item.invoice_id) for h in open_holds):
+        elif any(h.covers(item.invoice_id) for h in stops):
             denials.append(
                 _deny(
                     "invoice_on_hold",
@@ -114,42 +164,43 @@ def invoice_denials(candidate: Candidate, holds: Sequence[Hold], at: dt.datetime
     return denials
 
 
-def _channel_denial(candidate: Candidate, profile: ContactProfile) -> Decision | None:
-    channel = candidate.channel
-    if channel is None:
-        return _deny(
-            "no_channel", "No hay un canal disponible para este paso.", "No channel is available for this step."
-        )
-    if (
-        "all" in profile.opted_out_channels
-        or channel in profile.opted_out_channels
-        or (channel == "email" and profile.email_opt_out)
-    ):
-        return _deny(
-            "opted_out",
-            "El contacto pidió no recibir mensajes por este canal.",
-            "The contact opted out of this channel.",
-        )
-    if channel == "email" and not profile.has_email:
-        return _deny("no_address", "El contacto no tiene correo electrónico.", "The contact has no email address.")
-    if channel == "whatsapp" and not profile.whatsapp_opt_in:
-        return _deny("no_consent", "El contacto no autorizó WhatsApp.", "The contact has not opted in to WhatsApp.")
-    return None
+@lru_cache(maxsize=8)
+def _engine(creditor_file: str | None) -> PolicyEngine:
+    creditor = None
+    if creditor_file:
+        path = Path(creditor_file)
+        try:
+            creditor = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise PolicyError(f"cannot read the creditor's contact settings {path}: {exc}") from exc
+    return PolicyEngine.load(creditor=creditor)
+
+
+def policy_engine() -> PolicyEngine:
+    """Every country's rule pack with the creditor's settings (CARTERA_POLICY_CREDITOR_FILE) applied.
+    Loaded once per process; a bad pack or a setting looser than the law raises PolicyError."""
+    from cartera.config import get_settings
+
+    path = get_settings().policy_creditor_file
+    return _engine(str(path) if path else None)
 
 
 def check(
     candidate: Candidate,
     profile: ContactProfile,
-    history: Sequence[dt.datetime],
+    history: Sequence[pm.SentMessage],
     holds: Sequence[Hold],
     at: dt.datetime,
+    *,
+    payments: Sequence[pm.Payment] = (),
+    engine: PolicyEngine | None = None,
 ) -> Decision:
     """Decide whether `candidate` may be sent at `at` (timezone-aware).
 
-    `history` holds the instants of reminders already sent (or, at build time, already scheduled)
-    to this customer on any channel, excluding this candidate itself. `candidate.invoices` must
-    reflect the invoices' state as of `at` (the caller re-reads them before sending).
-    """
+    `history` holds the reminders already sent (or, at build time, already scheduled) to this
+    customer on any channel, excluding this candidate itself. `candidate.invoices` must reflect
+    the invoices' state as of `at` (the caller re-reads them before sending). `payments` are the
+    customer's recent payments (quiet period after a payment)."""
     if at.tzinfo is None:
         raise ValueError("check() needs a timezone-aware instant")
     denials = invoice_denials(candidate, holds, at)
@@ -158,38 +209,26 @@ def check(
         return Decision("deny", first.reason_code, first.reason_es, first.reason_en, rule_id=first.rule_id)
     if not candidate.invoices:
         return _deny("no_open_invoices", "No hay facturas por recordar.", "There are no invoices to remind of.")
-    channel_denial = _channel_denial(candidate, profile)
-    if channel_denial is not None:
-        return channel_denial
-
-    zones = resolve_zones(profile.timezone)
-    contacted_today = any(same_local_day(previous, at, zones) for previous in history)
-    in_window = is_within_window(at, zones)
-    if not contacted_today and in_window:
-        return Decision("allow", "allowed", "Permitido.", "Allowed.", rule_id=RULE_PACK_ID)
-
-    # Walk forward until both rules hold: a later scheduled contact may push it another day.
-    when = at
-    for _ in range(len(history) + 3):
-        if any(same_local_day(previous, when, zones) for previous in history):
-            when = start_of_next_local_day(when, zones)
-        when = next_allowed_instant(when, zones)
-        if not any(same_local_day(previous, when, zones) for previous in history):
-            break
-    if contacted_today:
-        return Decision(
-            "defer",
-            "daily_limit",
-            "Ya se envió un recordatorio hoy (hora local del deudor); se pospone al día siguiente.",
-            "A reminder was already sent today (debtor-local); postponed to the next day.",
-            next_allowed_at=when,
-            rule_id=f"{RULE_PACK_ID}/daily_limit",
+    channel = candidate.channel
+    if channel is None:
+        return _deny(
+            "no_channel", "No hay un canal disponible para este paso.", "No channel is available for this step."
         )
+    policy_profile = profile.for_policy()
+    if channel == "email" and not profile.has_email and channel not in policy_profile.opted_out_channels:
+        return _deny("no_address", "El contacto no tiene correo electrónico.", "The contact has no email address.")
+
+    asked = pm.Candidate(profile.customer_id, channel, candidate.invoice_ids, at)
+    engine_holds = [h.for_policy() for h in holds if h.customer_id == candidate.customer_id and h.opened_at <= at]
+    verdict = (engine or policy_engine()).decide(asked, policy_profile, history, engine_holds, payments)
     return Decision(
-        "defer",
-        "outside_contact_window",
-        "Fuera del horario permitido (07:00 a 22:00, hora local del deudor).",
-        "Outside the allowed hours (07:00 to 22:00, debtor-local time).",
-        next_allowed_at=when,
-        rule_id=f"{RULE_PACK_ID}/contact_window",
+        verdict.verdict,
+        verdict.reason_code,
+        verdict.reason_es,
+        verdict.reason_en,
+        next_allowed_at=verdict.next_allowed_at,
+        rule_id=verdict.rule_id,
+        rule_pack_version=verdict.rule_pack_version,
+        policy=verdict,
+        policy_candidate=asked,
     )

@@ -11,11 +11,16 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import psycopg
 
 from cartera.campaigns.candidates import OpenItem, open_item_from_row
 from cartera.campaigns.contact_check import ContactProfile, Hold
+from cartera.policy.models import Payment, SentMessage
+
+BOOKS_TZ = ZoneInfo("America/Mexico_City")
+GAVE_UP = 1000  # outbox.mark_failed(give_up=True) sets attempts to at least this
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,8 @@ def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.
                coalesce(k.email_opt_out, false), coalesce(k.whatsapp_opt_in, false),
                coalesce((select array_agg(o.channel) from ops.opt_outs o
                          where o.customer_id = ids.customer_id and o.opted_out_at <= %(at)s
-                           and (o.revoked_at is null or o.revoked_at > %(at)s)), '{}')
+                           and (o.revoked_at is null or o.revoked_at > %(at)s)), '{}'),
+               coalesce(c.country_code, 'MX'), c.state_code, coalesce(k.preferred_language, 'es-MX')
         from unnest(%(ids)s::text[]) as ids(customer_id)
         left join marts.dim_customers c on c.customer_id = ids.customer_id
         left join marts.dim_contacts k on k.customer_id = ids.customer_id
@@ -55,6 +61,9 @@ def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.
             email_opt_out=bool(r[3]),
             whatsapp_opt_in=bool(r[4]),
             opted_out_channels=frozenset(r[5]),
+            country=str(r[6]),
+            state=r[7],
+            language=str(r[8]),
         )
         for r in rows
     }
@@ -63,27 +72,67 @@ def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.
 def load_holds(conn: psycopg.Connection, customer_ids: Iterable[str]) -> list[Hold]:
     """Every hold (open or released) of these customers; the check decides which are open."""
     rows = conn.execute(
-        "select customer_id, invoice_id, reason, opened_at, released_at from ops.holds where customer_id = any(%s)",
+        "select customer_id, invoice_id, reason, opened_at, released_at, until from ops.holds "
+        "where customer_id = any(%s)",
         (sorted(set(customer_ids)),),
     ).fetchall()
-    return [Hold(str(r[0]), r[1], str(r[2]), r[3], r[4]) for r in rows]
+    return [Hold(str(r[0]), r[1], str(r[2]), r[3], r[4], r[5]) for r in rows]
 
 
 def load_history(
     conn: psycopg.Connection, customer_id: str, *, include_scheduled: bool, exclude_outbox_id: int | None = None
-) -> list[dt.datetime]:
-    """Instants of reminders to this customer on any channel: sent ones, plus (at build time,
-    `include_scheduled`) the planned instants of rows still waiting to go out."""
-    statuses = ["sent"] + (["pending", "deferred", "sending", "failed"] if include_scheduled else [])
+) -> list[SentMessage]:
+    """Reminders to this customer on any channel, as the policy engine counts them: sent ones
+    (a permanently failed one counts as an attempt and pauses its channel), plus (at build time,
+    `include_scheduled`) rows still waiting to go out, at their planned instant."""
     rows = conn.execute(
         """
-        select case when status = 'sent' then sent_at else not_before end
+        select case when status = 'sent' then sent_at
+                    when status = 'failed' and attempts >= %(gave_up)s then coalesce(claimed_at, updated_at)
+                    else not_before end,
+               channel, invoice_ids, status, attempts
         from ops.outbox
-        where customer_id = %s and status = any(%s) and outbox_id is distinct from %s
+        where customer_id = %(customer)s and outbox_id is distinct from %(exclude)s
+          and (status = 'sent' or (status = 'failed' and attempts >= %(gave_up)s)
+               or (%(scheduled)s and status in ('pending', 'deferred', 'sending', 'failed')))
         """,
-        (customer_id, statuses, exclude_outbox_id),
+        {"customer": customer_id, "exclude": exclude_outbox_id, "gave_up": GAVE_UP, "scheduled": include_scheduled},
     ).fetchall()
-    return [r[0] for r in rows if r[0] is not None]
+    return [
+        SentMessage(
+            at=r[0],
+            channel=str(r[1]),
+            invoice_ids=tuple(r[2]),
+            outcome="failed" if r[3] == "failed" and r[4] >= GAVE_UP else "sent",
+        )
+        for r in rows
+        if r[0] is not None
+    ]
+
+
+def load_recent_payments(
+    conn: psycopg.Connection, customer_id: str, at: dt.datetime, *, days: int = 7
+) -> list[Payment]:
+    """The customer's payments received in the `days` before `at` (for the quiet period after a
+    payment). Payments carry a date, not an instant: each counts from the end of its day in the
+    books' zone (the conservative reading: the quiet period can only last longer), or from `at`
+    for a payment of today, which is known to have happened already."""
+    rows = conn.execute(
+        """
+        select p.payment_id, p.payment_date
+        from marts.fct_payments p
+        where p.customer_id = %s and p.payment_date > %s::date - %s and p.payment_date <= %s::date
+        """,
+        (customer_id, at.astimezone(BOOKS_TZ).date(), days, at.astimezone(BOOKS_TZ).date()),
+    ).fetchall()
+    return [
+        Payment(
+            invoice_id=f"payment:{r[0]}",
+            at=min(dt.datetime.combine(r[1] + dt.timedelta(days=1), dt.time(0), tzinfo=BOOKS_TZ), at),
+            settles_invoice=False,
+        )
+        for r in rows
+    ]
 
 
 def load_current_items(

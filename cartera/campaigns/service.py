@@ -26,12 +26,14 @@ import psycopg
 from cartera.campaigns import contact_data as data
 from cartera.campaigns import outbox
 from cartera.campaigns.candidates import Candidate, build_candidates, load_covered, load_open_items, load_segments
-from cartera.campaigns.contact_check import ContactProfile, Decision, check, invoice_denials
+from cartera.campaigns.contact_check import ContactProfile, Decision, check, invoice_denials, policy_engine
 from cartera.campaigns.playbook import DayRange, Playbook, Step, load_playbook
 from cartera.campaigns.rendering import render_reminder
 from cartera.channels import ChannelError, EmailChannel, OutboundEmail
 from cartera.db import connect
 from cartera.logs import get_logger
+from cartera.policy import audit as policy_audit
+from cartera.policy.models import SentMessage
 
 _log = get_logger(__name__)
 IMPLEMENTED_CHANNELS = ("email",)  # whatsapp/sms steps fall through to the next channel listed
@@ -85,6 +87,32 @@ def _choose_channel(step: Step, profile: ContactProfile) -> str | None:
     return usable[0] if usable else None
 
 
+def _audit(
+    conn: psycopg.Connection,
+    decision: Decision,
+    stage: str,
+    at: dt.datetime,
+    *,
+    batch_id: str | None = None,
+    outbox_id: int | None = None,
+    key: str | None = None,
+) -> None:
+    """The policy engine's verdict, with its rule id and rule-pack version, to ops.policy_decisions
+    (collectibility denials, decided before the engine, are in ops.contact_decisions only)."""
+    if decision.policy is None or decision.policy_candidate is None:
+        return
+    record = policy_audit.AuditRecord(
+        candidate=decision.policy_candidate,
+        decision=decision.policy,
+        decided_at=at,
+        stage=stage,
+        batch_id=batch_id,
+        outbox_id=outbox_id,
+        idempotency_key=key,
+    )
+    policy_audit.record_decisions(conn, [record])
+
+
 def build_batch(
     dsn: str, as_of: dt.date, *, planned_at: dt.datetime | None = None, playbook: Playbook | None = None
 ) -> BatchSummary:
@@ -104,7 +132,8 @@ def build_batch(
         profiles = data.load_profiles(conn, customer_ids, planned_at)
         holds = data.load_holds(conn, customer_ids)
         batch_id = outbox.open_batch(conn, as_of, playbook.version, planned_at)
-        history: dict[str, list[dt.datetime]] = {}
+        engine = policy_engine()  # loaded before the batch opens: a bad rule pack fails fast
+        history: dict[str, list[SentMessage]] = {}
         counts["candidates"] = len(candidates)
         for candidate in candidates:
             customer = candidate.customer_id
@@ -152,8 +181,10 @@ def build_batch(
             candidate = candidate.with_channel(channel) if channel else candidate
             if customer not in history:
                 history[customer] = data.load_history(conn, customer, include_scheduled=True)
-            decision = check(candidate, profile, history[customer], holds, planned_at)
+            payments = data.load_recent_payments(conn, customer, planned_at)
+            decision = check(candidate, profile, history[customer], holds, planned_at, payments=payments, engine=engine)
             key = outbox.idempotency_key(customer, candidate.invoice_ids, candidate.step.name, channel or "-", as_of)
+            _audit(conn, decision, "build", planned_at, batch_id=batch_id, key=key)
             outbox.record_decision(
                 conn,
                 decision,
@@ -172,7 +203,7 @@ def build_batch(
             _, inserted = outbox.enqueue_message(conn, batch_id, as_of, candidate, not_before, planned_at)
             counts["enqueued"] += int(inserted)
             counts["deferred"] += int(inserted and decision.verdict == "defer")
-            history[customer].append(not_before)
+            history[customer].append(SentMessage(not_before, channel or "email", candidate.invoice_ids))
         outbox.close_batch(conn, batch_id, playbook.version, planned_at, counts)
     _log.info("campaign batch %s: %s", batch_id, counts)
     return BatchSummary(batch_id=batch_id, as_of=as_of, **counts)
@@ -209,7 +240,9 @@ def _send_one(
     holds = data.load_holds(conn, [row.customer_id])
     history = data.load_history(conn, row.customer_id, include_scheduled=False, exclude_outbox_id=row.outbox_id)
     candidate = Candidate(row.customer_id, "new", _step_of(row), items, channel=row.channel)
-    decision = check(candidate, profile, history, holds, now)
+    payments = data.load_recent_payments(conn, row.customer_id, now)
+    decision = check(candidate, profile, history, holds, now, payments=payments)
+    _audit(conn, decision, "send", now, batch_id=row.batch_id, outbox_id=row.outbox_id, key=row.idempotency_key)
     outbox.record_decision(
         conn,
         decision,

@@ -93,6 +93,8 @@ create table if not exists ops.holds (
     note text
 );
 create index if not exists holds_customer_idx on ops.holds (customer_id);
+-- A promise to pay carries its date: reminders wait until it (plus the rule pack's grace).
+alter table ops.holds add column if not exists until timestamptz;
 
 -- Opt-outs by customer and channel ('all' = every channel); keyed by id, never by address.
 create table if not exists ops.opt_outs (

@@ -16,8 +16,12 @@ INPUT_DDL = """
 create schema if not exists marts;
 create schema if not exists ml;
 create table if not exists marts.dim_customers (
-    customer_id text primary key, customer_name text, rfc text, state_code text, timezone text,
+    customer_id text primary key, customer_name text, rfc text, country_code text, state_code text, timezone text,
     industry text, credit_terms_days integer, first_invoice_date date
+);
+create table if not exists marts.fct_payments (
+    payment_id text primary key, customer_id text, payment_date date, currency text, amount numeric(18, 2),
+    amount_mxn numeric(18, 2)
 );
 create table if not exists marts.dim_contacts (
     customer_id text primary key, contact_name text, email text, mobile text, whatsapp_opt_in boolean,

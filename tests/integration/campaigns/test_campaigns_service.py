@@ -197,8 +197,18 @@ def test_every_send_decision_is_audited_and_no_address_is_logged(
     assert send_decisions == [
         ("allow", "MX-CONDUSEF-2014", 5),
         ("defer", "MX-CONDUSEF-2014/contact_window", 5),
-        ("defer", "MX-CONDUSEF-2014/daily_limit", 1),
+        ("defer", "MX-CONDUSEF-2014/daily_cap", 1),
     ]
+    # The policy engine's own audit has the same send decisions, each with its rule-pack version,
+    # and the build's too: "why did (or didn't) this customer get a message?" has an answer.
+    with psycopg.connect(campaign_dsn) as conn:
+        engine_rows = conn.execute(
+            "select stage, verdict, rule_id, rule_pack_version, count(*) from ops.policy_decisions "
+            "group by 1, 2, 3, 4 order by 1, 2, 3"
+        ).fetchall()
+    assert [(r[1], r[2], r[4]) for r in engine_rows if r[0] == "send"] == send_decisions
+    assert {r[0] for r in engine_rows} == {"build", "send"}
+    assert all(r[3] for r in engine_rows)
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "@example" not in logged and "Contacto" not in logged
 
@@ -212,3 +222,40 @@ def test_a_channel_that_cannot_be_built_strands_no_row(campaign_dsn: str) -> Non
     with pytest.raises(ConfigurationError):
         dispatch(campaign_dsn, MORNING, channel_factory=no_channel)
     assert {r["status"] for r in outbox_rows(campaign_dsn)} == {"pending"}
+
+
+def test_an_opt_out_a_promise_or_a_payment_after_the_build_stops_or_defers_the_send(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: ChannelFactory
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    promised = MORNING + dt.timedelta(days=2)
+    with psycopg.connect(campaign_dsn) as conn:
+        # C1 writes STOP on every channel; C4 promises to pay in two days; C7 paid something else.
+        conn.execute(
+            "insert into ops.opt_outs (customer_id, channel, opted_out_at, source) values ('C1', 'all', %s, 'reply')",
+            (MORNING - dt.timedelta(minutes=1),),
+        )
+        conn.execute(
+            "insert into ops.holds (customer_id, invoice_id, reason, opened_at, until) "
+            "values ('C4', null, 'promise_to_pay', %s, %s)",
+            (MORNING - dt.timedelta(minutes=1), promised),
+        )
+        conn.execute(
+            "insert into marts.fct_payments (payment_id, customer_id, payment_date, currency, amount) "
+            "values ('P-77', 'C7', %s, 'MXN', 100)",
+            (AS_OF,),
+        )
+    dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)
+    dispatch(campaign_dsn, MORNING + dt.timedelta(days=1), channel_factory=channel_factory)  # C1's 2nd step
+
+    rows = by_customer(campaign_dsn)
+    assert (
+        len(rows["C1"]) == 2
+        and {r["status"] for r in rows["C1"]} == {"cancelled"}
+        and rows["C1"][0]["status_reason"] == "opted_out"
+    )
+    assert rows["C4"][0]["status"] == "deferred" and rows["C4"][0]["status_reason"] == "hold_promise_to_pay"
+    assert rows["C4"][0]["not_before"] >= promised  # the promised date plus the rule pack's grace
+    assert rows["C7"][0]["status"] == "deferred" and rows["C7"][0]["status_reason"] == "quiet_after_payment"
+    keys = {m["request"]["custom_args"]["idempotency_key"] for m in received(fake_sendgrid)}
+    assert keys.isdisjoint({r["idempotency_key"] for c in ("C1", "C4", "C7") for r in rows[c]})

@@ -1,8 +1,10 @@
-"""The contact check (cartera/campaigns/contact_check.py): deny, defer, allow."""
+"""The contact check (cartera/campaigns/contact_check.py): collectibility here, contact law from the
+policy engine (Mexico's rule pack): deny, defer, allow."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,7 @@ import pytest
 from cartera.campaigns.candidates import Candidate, OpenItem
 from cartera.campaigns.contact_check import ContactProfile, Hold, check
 from cartera.campaigns.playbook import load_playbook
+from cartera.policy.models import Payment, SentMessage
 
 MX = ZoneInfo("America/Mexico_City")
 NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=MX)
@@ -49,7 +52,8 @@ def test_a_collectible_invoice_inside_the_window_is_allowed() -> None:
 def test_a_paid_or_disputed_invoice_denies_the_message(items: tuple[OpenItem, ...], reason: str) -> None:
     decision = check(candidate(*items), profile(), [], [], NOON)
     assert (decision.verdict, decision.reason_code) == ("deny", reason)
-    assert decision.rule_id == f"MX-CONDUSEF-2014/{reason}"
+    assert decision.rule_id == f"CAMPAIGNS/{reason}"
+    assert decision.policy is None  # decided before the engine: nothing to audit there
 
 
 def test_an_open_hold_denies_and_a_released_one_does_not() -> None:
@@ -76,26 +80,70 @@ def test_a_contact_without_address_is_denied() -> None:
     assert check(candidate(), profile(has_email=False), [], [], NOON).reason_code == "no_address"
 
 
+def sent(*instants: dt.datetime, channel: str = "email") -> list[SentMessage]:
+    return [SentMessage(at, channel, ("I9",)) for at in instants]
+
+
 def test_outside_the_window_defers_to_the_next_opening() -> None:
     late = dt.datetime(2026, 3, 10, 23, 0, tzinfo=MX)
     decision = check(candidate(), profile(), [], [], late)
     assert (decision.verdict, decision.reason_code) == ("defer", "outside_contact_window")
     assert decision.next_allowed_at == dt.datetime(2026, 3, 11, 7, 0, tzinfo=MX)
+    assert decision.rule_id == "MX-CONDUSEF-2014/contact_window"
+    assert decision.rule_pack_version and decision.policy is not None
+
+
+def test_the_window_is_the_debtors_a_sonora_debtor_waits_for_seven_in_hermosillo() -> None:
+    # 07:30 in Mexico City is 06:30 in Hermosillo (no DST in Sonora).
+    early = dt.datetime(2026, 3, 10, 7, 30, tzinfo=MX)
+    decision = check(candidate(), profile(timezone="America/Hermosillo", state="SON"), [], [], early)
+    assert decision.verdict == "defer"
+    assert decision.next_allowed_at == dt.datetime(2026, 3, 10, 7, 0, tzinfo=ZoneInfo("America/Hermosillo"))
 
 
 def test_a_second_reminder_the_same_local_day_waits_for_the_next_day() -> None:
-    earlier = [dt.datetime(2026, 3, 10, 8, 0, tzinfo=MX)]
-    decision = check(candidate(), profile(), earlier, [], NOON)
-    assert (decision.verdict, decision.reason_code) == ("defer", "daily_limit")
+    decision = check(candidate(), profile(), sent(dt.datetime(2026, 3, 10, 8, 0, tzinfo=MX)), [], NOON)
+    assert (decision.verdict, decision.reason_code) == ("defer", "frequency_cap")
+    assert decision.rule_id == "MX-CONDUSEF-2014/daily_cap"
     assert decision.next_allowed_at == dt.datetime(2026, 3, 11, 7, 0, tzinfo=MX)
-    yesterday = [dt.datetime(2026, 3, 9, 21, 0, tzinfo=MX)]
+    yesterday = sent(dt.datetime(2026, 3, 9, 21, 0, tzinfo=MX))
     assert check(candidate(), profile(), yesterday, [], NOON).verdict == "allow"
 
 
+def test_the_daily_cap_counts_every_channel() -> None:
+    whatsapp_this_morning = sent(dt.datetime(2026, 3, 10, 8, 0, tzinfo=MX), channel="whatsapp")
+    assert check(candidate(), profile(), whatsapp_this_morning, [], NOON).reason_code == "frequency_cap"
+
+
 def test_a_scheduled_reminder_tomorrow_pushes_a_deferral_one_more_day() -> None:
-    history = [NOON, dt.datetime(2026, 3, 11, 7, 0, tzinfo=MX)]
+    history = sent(NOON, dt.datetime(2026, 3, 11, 7, 0, tzinfo=MX))
     decision = check(candidate(), profile(), history, [], NOON)
     assert decision.next_allowed_at == dt.datetime(2026, 3, 12, 7, 0, tzinfo=MX)
+
+
+def test_a_recent_payment_starts_a_quiet_period() -> None:
+    paid = [Payment("payment:P1", NOON - dt.timedelta(hours=10), settles_invoice=False)]
+    decision = check(candidate(), profile(), [], [], NOON, payments=paid)
+    assert (decision.verdict, decision.reason_code) == ("defer", "quiet_after_payment")
+    assert decision.next_allowed_at is not None and decision.next_allowed_at >= NOON + dt.timedelta(hours=62)
+
+
+def test_a_promise_to_pay_with_a_date_defers_past_it_instead_of_denying() -> None:
+    until = NOON + dt.timedelta(days=3)
+    promise = Hold("C1", "I1", "promise_to_pay", NOON - dt.timedelta(days=1), until=until)
+    decision = check(candidate(), profile(), [], [promise], NOON)
+    assert (decision.verdict, decision.reason_code) == ("defer", "hold_promise_to_pay")
+    assert decision.next_allowed_at is not None and decision.next_allowed_at >= until
+
+
+def test_whatsapp_without_opt_in_is_denied_by_the_engine() -> None:
+    decision = check(replace(candidate(), channel="whatsapp"), profile(), [], [], NOON)
+    assert (decision.verdict, decision.reason_code) == ("deny", "no_whatsapp_opt_in")
+
+
+def test_a_country_without_a_rule_pack_is_denied_never_allowed() -> None:
+    decision = check(candidate(), profile(country="AR"), [], [], NOON)
+    assert (decision.verdict, decision.reason_code) == ("deny", "no_rule_pack")
 
 
 def test_a_denial_wins_over_a_deferral() -> None:

@@ -36,6 +36,7 @@ final as (
         customers.customer_id,
         customers.customer_name,
         customers.rfc,
+        coalesce(customers.country_code, 'MX') as country_code,
         customer_states.state_code,
         customer_states.timezone,
         customers.industry,
