@@ -8,6 +8,7 @@ package does. pg_ctl's output goes to a file: capturing it through a pipe hangs.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -82,8 +83,21 @@ def _is_running(pgdata: Path) -> bool:
 
 
 def start(state_dir: Path) -> LocalServer:
-    """Start (or reuse) the embedded server under ``state_dir`` and make sure our databases exist."""
+    """Start (or reuse) the embedded server under ``state_dir`` and make sure our databases exist.
+
+    Several processes may call this at once (pytest-xdist workers, a DAG run beside the CLI): an
+    exclusive lock on a file beside the data directory makes the first one initialise and start
+    the server and the others reuse it."""
     state_dir.mkdir(parents=True, exist_ok=True)
+    with (state_dir / "postgres.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _start(state_dir)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _start(state_dir: Path) -> LocalServer:
     pgdata = state_dir / "pgdata"
     meta_file = state_dir / "postgres.json"
     logfile = state_dir / "postgres.log"
