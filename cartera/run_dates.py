@@ -21,7 +21,10 @@ def run_instant(context: dict[str, Any]) -> dt.datetime:
         instant = getattr(dag_run, "run_after", None)
     if instant is None:
         raise ValueError("the run has neither a logical date nor run_after")
-    return dt.datetime.fromisoformat(str(instant)) if not isinstance(instant, dt.datetime) else instant
+    if not isinstance(instant, dt.datetime):
+        instant = dt.datetime.fromisoformat(str(instant))
+    # A plain datetime in UTC, not Airflow's pendulum DateTime (whose arithmetic can go naive).
+    return dt.datetime.fromtimestamp(instant.timestamp(), tz=dt.UTC)
 
 
 def as_of_date(context: dict[str, Any]) -> dt.date:

@@ -3,8 +3,9 @@
 
 Every hour of the Mexican business day: checks that today's data passed its quality gates and was
 scored (no reminders from broken or stale data), builds the day's batch from the playbook
-(segment × days to due → action), runs the contact check (debtor-local legal hours, one reminder
-per customer per day, no paid, disputed or opted-out invoices), writes the outbox with
+(segment × days to due → action), asks the contact policy engine (the debtor's country rule pack:
+legal hours in the debtor's zone, caps across channels, holds, opt-outs; no paid or disputed
+invoices), writes the outbox with
 idempotency keys, and sends what is due now through the email channel (SendGrid), checking each
 message again just before it goes. A rerun never sends a message twice.
 """
@@ -15,6 +16,8 @@ import datetime as dt
 
 from airflow.sdk import Param, dag, task
 
+from cartera.dag_defaults import default_args
+
 
 @dag(
     schedule="0 13-23 * * *",
@@ -22,7 +25,7 @@ from airflow.sdk import Param, dag, task
     catchup=False,
     max_active_runs=1,
     tags=["cartera", "campaigns"],
-    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5)},
+    default_args=default_args(retries=2, retry_delay_minutes=5),
     params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
 )

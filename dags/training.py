@@ -13,6 +13,7 @@ import datetime as dt
 from airflow.sdk import Param, dag, task
 
 from cartera.assets import MODEL
+from cartera.dag_defaults import default_args
 
 
 @dag(
@@ -20,7 +21,7 @@ from cartera.assets import MODEL
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     tags=["cartera", "ml"],
-    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=10)},
+    default_args=default_args(retries=1, retry_delay_minutes=10),
     params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
 )

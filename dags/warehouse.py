@@ -17,6 +17,7 @@ from airflow.sdk import Param, dag, task
 from cosmos.operators.local import DbtBuildLocalOperator
 
 from cartera.assets import MARTS, RAW
+from cartera.dag_defaults import default_args
 from cartera.dbt_config import dbt_build_kwargs
 
 
@@ -25,7 +26,7 @@ from cartera.dbt_config import dbt_build_kwargs
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     tags=["cartera", "warehouse", "dbt"],
-    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=2)},
+    default_args=default_args(retries=1, retry_delay_minutes=2),
     params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
 )

@@ -104,8 +104,7 @@ class PolicyEngine:
         `history`: messages already sent, or scheduled, to this customer on any channel (not this
         candidate). `holds`: the customer's holds as known now. `payments`: payments received
         (at least those since the batch was built, and those within the quiet period)."""
-        require_aware(candidate.proposed_at, "proposed_at")
-        proposed = candidate.proposed_at.astimezone(UTC)
+        proposed = _utc(candidate.proposed_at, "proposed_at")
         history, holds, payments = _in_utc(history, holds, payments)
         pack = self.packs.get(profile.country.upper())
         if pack is None:
@@ -182,8 +181,16 @@ class PolicyEngine:
 
 
 def _utc(at: dt.datetime, what: str) -> dt.datetime:
+    """`at` as a plain ``datetime`` in UTC. Subclasses (pendulum's DateTime, which Airflow hands
+    to tasks) are rebuilt: their arithmetic can return naive values that no longer compare."""
     require_aware(at, what)
+    if type(at) is not dt.datetime:
+        return dt.datetime.fromtimestamp(at.timestamp(), tz=UTC)
     return at if at.tzinfo is UTC else at.astimezone(UTC)
+
+
+def _is_plain_utc(at: dt.datetime) -> bool:
+    return type(at) is dt.datetime and at.tzinfo is UTC
 
 
 def _in_utc(
@@ -191,7 +198,7 @@ def _in_utc(
 ) -> tuple[Sequence[SentMessage], Sequence[Hold], Sequence[Payment]]:
     """Every instant in UTC. Python compares and adds aware datetimes that share a tzinfo by wall
     clock, so "+ 7 days" across a DST change would be 167 or 169 hours: UTC makes spans elapsed time."""
-    history = [m if m.at.tzinfo is UTC else replace(m, at=_utc(m.at, "SentMessage.at")) for m in history]
+    history = [m if _is_plain_utc(m.at) else replace(m, at=_utc(m.at, "SentMessage.at")) for m in history]
     holds = [
         replace(
             h,
@@ -200,7 +207,7 @@ def _in_utc(
         )
         for h in holds
     ]
-    payments = [p if p.at.tzinfo is UTC else replace(p, at=_utc(p.at, "Payment.at")) for p in payments]
+    payments = [p if _is_plain_utc(p.at) else replace(p, at=_utc(p.at, "Payment.at")) for p in payments]
     return history, holds, payments
 
 
