@@ -14,6 +14,7 @@ Recipe (see ml/labels.py for the label and the split):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from cartera.db import connect
 from cartera.errors import DataNotReadyError
 from cartera.logs import get_logger
 from ml.features import MODEL_FEATURES, features_at, load_allocations, load_invoice_history, normalise_history
-from ml.labels import DEFAULT_HORIZON_DAYS, refit_set, time_split
+from ml.labels import DEFAULT_HORIZON_DAYS, TimeSplit, refit_set, time_split
 from ml.payment_date import PaymentDateRule, fit_payment_date_rule
 from ml.registry import register_model
 
@@ -89,12 +90,64 @@ def _auc(labels: pd.Series, scores: pd.Series) -> float | None:
     return round(float(roc_auc_score(labels, scores)), 4)
 
 
-def _fit(frame: pd.DataFrame) -> Any:
+def _fit(frame: pd.DataFrame, feature_names: Sequence[str] = MODEL_FEATURES) -> Any:
     import xgboost as xgb
 
     model = xgb.XGBClassifier(**PARAMS)
-    model.fit(frame.loc[:, list(MODEL_FEATURES)], frame["late"].astype("int64"))
+    model.fit(frame.loc[:, list(feature_names)], frame["late"].astype("int64"))
     return model
+
+
+@dataclass(frozen=True)
+class SplitFit:
+    """The model fitted on a split's training side and its scores on the test side.
+
+    ``train`` and ``test`` hold the features and ``late``, indexed by invoice_id; ``p_test``
+    is the model's probability of "late" for each test row, in the same order.
+    """
+
+    model: Any
+    train: pd.DataFrame
+    test: pd.DataFrame
+    p_test: pd.Series
+    positive_rate: float
+
+
+def labelled_rows(
+    features: pd.DataFrame, side: pd.DataFrame, feature_names: Sequence[str] = MODEL_FEATURES
+) -> pd.DataFrame:
+    """The features of ``side``'s invoices (features indexed by invoice_id) with its ``late`` label."""
+    return features.loc[side["invoice_id"], list(feature_names)].assign(late=side["late"].to_numpy())
+
+
+def check_trainable(split: TimeSplit, as_of: dt.date) -> None:
+    """Raise DataNotReadyError when the training side has fewer than MIN_TRAIN_ROWS rows or one class."""
+    n_train, n_classes = len(split.train), split.train["late"].nunique()
+    if n_train < MIN_TRAIN_ROWS or n_classes < 2:
+        raise DataNotReadyError(
+            as_of.isoformat(),
+            [
+                f"the late-payment model needs {MIN_TRAIN_ROWS}+ labelled invoices of both outcomes issued before "
+                f"{split.cutoff - dt.timedelta(days=split.horizon_days)}; found {n_train} with {n_classes} outcome(s)"
+            ],
+        )
+
+
+def fit_on_split(split: TimeSplit, features: pd.DataFrame, feature_names: Sequence[str] = MODEL_FEATURES) -> SplitFit:
+    """Fit the model on the training side and score the test side: the pipeline's own evaluation,
+    shared with the backtest (ml/backtest.py) so both measure the same recipe.
+
+    ``features``: feature rows indexed by invoice_id, each invoice as of its own issue date (from
+    :func:`ml.features.features_at`), covering both sides. ``feature_names``: the pipeline's
+    MODEL_FEATURES unless a backtest adds dated post-issuance fields.
+    """
+    train = labelled_rows(features, split.train, feature_names)
+    test = labelled_rows(features, split.test, feature_names)
+    model = _fit(train, feature_names)
+    p_test = pd.Series(dtype="float64", index=test.index)
+    if len(test):
+        p_test = pd.Series(model.predict_proba(test.loc[:, list(feature_names)])[:, 1], index=test.index)
+    return SplitFit(model=model, train=train, test=test, p_test=p_test, positive_rate=float(train["late"].mean()))
 
 
 def train_model(
@@ -111,40 +164,28 @@ def train_model(
     history = history[history["issue_date"] <= pd.Timestamp(as_of)]
     split = time_split(history, as_of, cutoff=cutoff, horizon_days=horizon_days)
     refit = refit_set(history, as_of, horizon_days=horizon_days)
-    n_train, n_classes = len(split.train), split.train["late"].nunique()
-    if n_train < MIN_TRAIN_ROWS or n_classes < 2:
-        raise DataNotReadyError(
-            as_of.isoformat(),
-            [
-                f"the late-payment model needs {MIN_TRAIN_ROWS}+ labelled invoices of both outcomes issued before "
-                f"{split.cutoff - dt.timedelta(days=horizon_days)}; found {n_train} with {n_classes} outcome(s)"
-            ],
-        )
+    check_trainable(split, as_of)
 
     # One feature pass for every invoice any side needs, each as of its own issue date.
     needed = pd.concat([split.train, split.test, refit])[["invoice_id", "issue_date"]].drop_duplicates("invoice_id")
     features = features_at(history, needed.rename(columns={"issue_date": "as_of"}), allocations).set_index("invoice_id")
 
-    def _rows(side: pd.DataFrame) -> pd.DataFrame:
-        return features.loc[side["invoice_id"], list(MODEL_FEATURES)].assign(late=side["late"].to_numpy())
-
-    train, test = _rows(split.train), _rows(split.test)
-    model = _fit(train)
-    positive_rate = float(train["late"].mean())
+    fitted = fit_on_split(split, features)
+    test, positive_rate = fitted.test, fitted.positive_rate
     auc_test = auc_baseline = None
     if len(test):
-        auc_test = _auc(test["late"], pd.Series(model.predict_proba(test.loc[:, list(MODEL_FEATURES)])[:, 1]))
+        auc_test = _auc(test["late"], pd.Series(fitted.p_test.to_numpy()))
         auc_baseline = _auc(test["late"], test["cust_late_share"].fillna(positive_rate))
 
     # The refit set contains the training set (older than the cutoff's horizon, known by as_of).
-    final = _fit(_rows(refit))
+    final = _fit(labelled_rows(features, refit))
     settled = history.set_index("invoice_id").loc[refit["invoice_id"]]
     settled = settled[settled["settled_date"].notna() & (settled["settled_date"] <= pd.Timestamp(as_of))]
     rule = fit_payment_date_rule((settled["settled_date"] - settled["due_date"]).dt.days.astype("float64"))
     metrics = {
         "auc_test": auc_test,
         "auc_baseline_prior_late_rate": auc_baseline,
-        "n_train": n_train,
+        "n_train": len(split.train),
         "n_test": len(test),
         "positive_rate": round(positive_rate, 4),
         "positive_rate_test": round(float(test["late"].mean()), 4) if len(test) else None,
