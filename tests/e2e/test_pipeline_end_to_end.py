@@ -135,11 +135,26 @@ def test_no_message_was_sent_outside_the_debtors_legal_hours(day: Day) -> None:
     for _, _, _, sent_at, timezone, _ in _sent(day):
         local = sent_at.astimezone(ZoneInfo(str(timezone)))  # type: ignore[union-attr]
         assert dt.time(7, 0) <= local.time() < dt.time(22, 0), (timezone, local)
-    deferred = day.query(
-        """select count(*) from ops.outbox o join marts.dim_customers c using (customer_id)
-           where o.status in ('deferred', 'pending') and c.timezone in ('America/Hermosillo', 'America/Tijuana', 'America/Mazatlan')"""
-    )[0][0]
-    assert deferred > 0, "at 13:30 UTC the western customers' messages must wait for 07:00 local"
+    waiting = day.query(
+        """select c.timezone, o.not_before from ops.outbox o join marts.dim_customers c using (customer_id)
+           where o.status in ('deferred', 'pending') and o.not_before > %s""",
+        (EARLY,),
+    )
+    assert waiting, "some messages must wait (legal hours in the west, one reminder per customer per day)"
+    for timezone, not_before in waiting:  # each waits for an instant the law allows
+        local = not_before.astimezone(ZoneInfo(str(timezone)))  # type: ignore[attr-defined]
+        assert dt.time(7, 0) <= local.time() < dt.time(22, 0), (timezone, local)
+
+
+def test_the_policy_engine_decided_every_message_at_build_and_at_send(day: Day) -> None:
+    stages = dict(day.query("select stage, count(*) from ops.policy_decisions group by 1"))
+    assert stages.get("build", 0) > 0 and stages.get("send", 0) > 0
+    unaudited = day.query(
+        """select o.idempotency_key from ops.outbox o where o.status = 'sent' and not exists (
+               select 1 from ops.policy_decisions d where d.idempotency_key = o.idempotency_key
+               and d.stage = 'send' and d.verdict = 'allow' and d.rule_pack_version is not null)"""
+    )
+    assert unaudited == [], "every message sent has the engine's allow, with its rule-pack version"
 
 
 def test_no_message_covers_a_paid_or_disputed_invoice(day: Day) -> None:
@@ -154,15 +169,20 @@ def test_no_message_covers_a_paid_or_disputed_invoice(day: Day) -> None:
 
 def test_a_rerun_at_the_same_instant_sends_nothing_new_and_later_the_waiting_ones_go_once(day: Day) -> None:
     before = len(day.fake.messages)
+    loads = "select count(*), coalesce(sum(rows_loaded), 0) from ops.ingest_loads where rows_loaded > 0"
+    raw_before = day.query("select count(*) from raw.invoices")[0][0]
+    loads_before = day.query(loads)
     day.run(("ingest_erp", "campaigns"), EARLY)
     assert len(day.fake.messages) == before
-    assert day.query(
-        "select sum(rows_loaded) from ops.ingest_loads where rows_loaded > 0 and finished_at > now() - interval '5 minutes'"
-    )[0][0] in (None, 0)
+    assert day.query(loads) == loads_before, "the rerun's ingest loaded nothing"
+    assert day.query("select count(*) from raw.invoices")[0][0] == raw_before
 
+    due = "select count(*) from ops.outbox where status in ('pending', 'deferred') and not_before <= %s"
     day.run(("campaigns",), LATE)
     after = day.fake.messages
-    assert len(after) > before, "the messages that waited for local business hours went out"
+    assert day.query(due, (LATE,))[0][0] == 0, "every message due by 17:00 UTC was sent, cancelled or deferred"
+    sent_late = day.query("select count(*) from ops.outbox where status = 'sent' and sent_at = %s", (LATE,))[0][0]
+    assert len(after) == before + sent_late
     keys = [_key(m) for m in after]
     assert len(keys) == len(set(keys)), "no message was sent twice"
     per_customer = day.query(
