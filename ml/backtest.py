@@ -285,6 +285,7 @@ def run_backtest(
         "bootstrap": {"n_resamples": options.n_bootstrap, "seed": options.seed, "interval": "95% percentile"},
         "features": {
             "model_features": list(MODEL_FEATURES),
+            "extra_features": list(data.extra_feature_names),
             "post_issuance": [
                 {"name": f.name, "use": f.use, "known_date_column": f.known_date_column, "features": list(f.features)}
                 for f in data.post_issuance

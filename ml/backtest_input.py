@@ -19,9 +19,14 @@ collector's note) and is treated by these rules:
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
+import importlib.util
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -263,3 +268,46 @@ def prepare_input(
     for message in warnings:
         log.warning("backtest input: %s", message)
     return BacktestInput(history=history, extra_features=extras, post_issuance=tuple(fields), warnings=tuple(warnings))
+
+
+_LAST_DATE_SQL = """
+select greatest(max(issue_date), max(settled_date)) as last_date from marts.fct_invoices
+"""
+
+
+def load_warehouse_input(dsn: str, as_of: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dt.date]:
+    """The canonical invoice frame and the payment allocations from the marts, as the pipeline reads
+    them (ml.features.load_invoice_history / load_allocations) on ``as_of`` (default: the marts'
+    last issue or settlement date)."""
+    from cartera.db import connect, read_frame
+    from ml.features import load_allocations, load_invoice_history
+
+    with connect(dsn) as conn:
+        if as_of is None:
+            last = read_frame(conn, _LAST_DATE_SQL)["last_date"].iloc[0]
+            if last is None or pd.isna(last):
+                raise BadInputError("marts.fct_invoices is empty: build the warehouse first (make demo)")
+            as_of = pd.Timestamp(last).date()
+        invoices = load_invoice_history(conn, as_of)
+        allocations = load_allocations(conn, as_of)
+    return invoices, allocations, as_of
+
+
+def read_invoice_export(path: Path, mapping: Path | None = None) -> pd.DataFrame:
+    """The canonical invoice frame of an exported file, through the importer
+    (``cartera.sources.files.read_invoice_file``); without the importer, a CSV or Excel file whose
+    columns already carry the canonical names is read directly."""
+    if importlib.util.find_spec("cartera.sources.files") is not None:
+        files = importlib.import_module("cartera.sources.files")
+        result: Any = files.read_invoice_file(path, mapping)
+        for name in ("invoices",):
+            if isinstance(result, Mapping) and name in result:
+                result = result[name]
+            elif hasattr(result, name):
+                result = getattr(result, name)
+        return pd.DataFrame(result)
+    if mapping is not None:
+        raise BadInputError("a column mapping needs the invoice importer (cartera.sources.files)", file=path.name)
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        return pd.read_excel(path, dtype={"invoice_id": str, "customer_id": str})
+    return pd.read_csv(path, dtype={"invoice_id": str, "customer_id": str})
