@@ -55,13 +55,28 @@ def generate(
     months: int = 24,
     as_of: Annotated[str | None, typer.Option(help="Last day of the history (YYYY-MM-DD); default yesterday")] = None,
     replace: bool = False,
+    csv: Annotated[
+        Path | None, typer.Option(help="Write the invoices as a flat CSV export here instead (no database)")
+    ] = None,
 ) -> None:
-    """Write a synthetic Mexican B2B company into the ERP source schema."""
+    """Write a synthetic Mexican B2B company into the ERP source schema (or, with --csv, as an invoice export)."""
+    day = dt.date.fromisoformat(as_of) if as_of else _today() - dt.timedelta(days=1)
+    if csv is not None:
+        from cartera.sources.generator.company import build_company
+        from cartera.sources.generator.export import invoice_export
+        from cartera.sources.generator.summary import GenerationParams
+
+        export = invoice_export(
+            build_company(GenerationParams(seed=seed, customers=customers, months=months, as_of=day))
+        )
+        csv.parent.mkdir(parents=True, exist_ok=True)
+        export.to_csv(csv, index=False)
+        typer.echo(f"{len(export)} invoices written to {csv}")
+        return
     from cartera.config import get_settings
     from cartera.sources.generator import generate as run
 
     settings = get_settings()
-    day = dt.date.fromisoformat(as_of) if as_of else _today() - dt.timedelta(days=1)
     summary = run(
         settings.erp_dsn,
         schema=settings.erp_schema,
@@ -72,6 +87,62 @@ def generate(
         replace=replace,
     )
     typer.echo(json.dumps(summary.as_dict(), default=str, indent=2))
+
+
+@app.command()
+def backtest(
+    file: Annotated[Path | None, typer.Option("--file", help="An invoice export (CSV or Excel)")] = None,
+    from_warehouse: Annotated[bool, typer.Option("--from-warehouse", help="Read the warehouse's marts")] = False,
+    mapping: Annotated[Path | None, typer.Option(help="Column mapping for --file (YAML)")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for report.md, calibration.png, backtest.json")] = Path("backtest"),
+    rolling: Annotated[bool, typer.Option(help="Rolling monthly origins instead of one time split")] = False,
+    split: Annotated[str, typer.Option(help="time, rolling or random (random needs --allow-random-split)")] = "time",
+    allow_random_split: bool = False,
+    threshold: Annotated[float, typer.Option(help="Probability from which an invoice counts as flagged late")] = 0.5,
+    include_post_issuance: Annotated[
+        list[str] | None, typer.Option(help="Use this post-issuance column even without its known date")
+    ] = None,
+    cutoff: Annotated[str | None, typer.Option(help="Split date (YYYY-MM-DD); default 75th pct of issue dates")] = None,
+    as_of: Annotated[str | None, typer.Option(help="End of the data (YYYY-MM-DD); default its last date")] = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95 % intervals")] = 500,
+) -> None:
+    """How well would the late-payment model have predicted these customers? Writes a report."""
+    from ml.backtest import BacktestOptions, run_backtest
+    from ml.backtest_input import load_warehouse_input, prepare_input, read_invoice_export
+    from ml.backtest_report import write_report
+
+    if (file is None) == (not from_warehouse):
+        raise typer.BadParameter("give exactly one of --file PATH or --from-warehouse")
+    kind = "rolling" if rolling else split
+    if kind not in ("time", "rolling", "random"):
+        raise typer.BadParameter(f"--split must be time, rolling or random, not {kind!r}")
+    end = dt.date.fromisoformat(as_of) if as_of else None
+    allocations = None
+    if file is not None:
+        frame, source = read_invoice_export(file, mapping), f"file {file.name}"
+    else:
+        from cartera.config import get_settings
+
+        frame, allocations, end = load_warehouse_input(get_settings().warehouse_dsn, end)
+        source = "warehouse marts"
+    data = prepare_input(frame, include=include_post_issuance or ())
+    options = BacktestOptions(
+        kind=kind,  # type: ignore[arg-type]  # checked just above
+        cutoff=dt.date.fromisoformat(cutoff) if cutoff else None,
+        as_of=end,
+        threshold=threshold,
+        n_bootstrap=bootstrap,
+        allow_random_split=allow_random_split,
+    )
+    result = run_backtest(data, options, allocations=allocations, source=source)
+    paths = write_report(result, out)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    models = result.figures["models"]
+    for name in models:
+        auc = models[name]["roc_auc"]
+        typer.echo(f"{name}: ROC-AUC {auc['value']} (95% CI {auc['ci95_low']}-{auc['ci95_high']})")
+    typer.echo(f"report: {paths['report']}")
 
 
 @app.command()
