@@ -201,10 +201,11 @@ def prepare_input(
         raise BadInputError(f"the invoice frame lacks columns {missing}", field=missing[0])
     settled_column = _settled_column(frame)
     base = frame.reset_index(drop=True)
+    # dim_customers' first_invoice_date (warehouse) feeds tenure, as in the pipeline.
+    columns = ["invoice_id", "customer_id", "issue_date", "due_date", "currency", "total_amount_mxn", "settled_date"]
+    columns += ["first_invoice_date"] if "first_invoice_date" in base.columns else []
     history = normalise_history(
-        base.assign(total_amount_mxn=_amount_mxn(base), settled_date=base[settled_column]).loc[
-            :, ["invoice_id", "customer_id", "issue_date", "due_date", "currency", "total_amount_mxn", "settled_date"]
-        ]
+        base.assign(total_amount_mxn=_amount_mxn(base), settled_date=base[settled_column]).loc[:, columns]
     )
     if history["issue_date"].isna().any() or history["due_date"].isna().any():
         raise BadInputError("every invoice needs an issue_date and a due_date", field="issue_date")
