@@ -46,7 +46,7 @@ def write_calibration_plot(result: BacktestResult, path: Path) -> None:
     axis.set_xlim(0, 1)
     axis.set_ylim(0, 1)
     axis.set_title(f"Calibration on the test invoices ({result.figures['split']['kind']} split)")
-    axis.legend(loc="upper left", fontsize=8)
+    axis.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
@@ -119,6 +119,7 @@ def render_markdown(result: BacktestResult) -> str:
         )
     else:
         out.append("Random split: invoices shuffled into training and test sets (not an honest time split).")
+    summed = f", summed over the {len(split['origins'])} monthly models" if split["kind"] == "rolling" else ""
     out += [
         "Each invoice is described only by what was known on the day it was issued (the customer's invoices "
         "settled before that day, its open items then, the amount and terms).",
@@ -126,7 +127,7 @@ def render_markdown(result: BacktestResult) -> str:
         "| invoices | count |",
         "|---|---:|",
         f"| in the data | {counts['n_invoices']} |",
-        f"| training (labelled) | {counts['n_train']} |",
+        f"| training (labelled){summed} | {counts['n_train']} |",
         f"| test (labelled) | {counts['n_test']} |",
     ]
     if "test_censored" in counts:
