@@ -102,6 +102,9 @@ def backtest(
     include_post_issuance: Annotated[
         list[str] | None, typer.Option(help="Use this post-issuance column even without its known date")
     ] = None,
+    post_issuance: Annotated[
+        bool, typer.Option(help="Use post-issuance fields that come with their known date (point in time)")
+    ] = True,
     cutoff: Annotated[str | None, typer.Option(help="Split date (YYYY-MM-DD); default 75th pct of issue dates")] = None,
     as_of: Annotated[str | None, typer.Option(help="End of the data (YYYY-MM-DD); default its last date")] = None,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95 % intervals")] = 500,
@@ -125,7 +128,7 @@ def backtest(
 
         frame, allocations, end = load_warehouse_input(get_settings().warehouse_dsn, end)
         source = "warehouse marts"
-    data = prepare_input(frame, include=include_post_issuance or ())
+    data = prepare_input(frame, include=include_post_issuance or (), use_dated_fields=post_issuance)
     options = BacktestOptions(
         kind=kind,  # type: ignore[arg-type]  # checked just above
         cutoff=dt.date.fromisoformat(cutoff) if cutoff else None,
