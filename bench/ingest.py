@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.policy_engine import machine
+from bench.report import machine, write_section
 from cartera.config import REPO_ROOT
 from cartera.db import dsn_url, init_warehouse
 
@@ -110,18 +110,6 @@ def markdown(f: dict[str, object]) -> str:
 HEADING = "## Ingest: landing invoices in raw"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section in `path` (other sections are left as they are)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if HEADING in text:
-        before, _, rest = text.partition(HEADING)
-        following = rest.find("\n## ")
-        text = before + section + (rest[following + 1 :] if following >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=500)
@@ -132,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     section = markdown(figures)
     print(section)
     if args.markdown:
-        write_section(args.markdown, section)
+        write_section(args.markdown, HEADING, section)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+from bench.report import machine, write_section
 from cartera.policy import Candidate, ContactProfile, Hold, Payment, PolicyEngine, SentMessage
 from cartera.policy.rulepack import load_rule_pack
 
@@ -67,18 +64,6 @@ def make_situations(engine: PolicyEngine, n: int, seed: int = 20260302) -> list[
             (Candidate(customer, rng.choice(CHANNELS), invoices, proposed), profile, history, holds, payments)
         )
     return situations
-
-
-def machine() -> dict[str, str]:
-    """uname -a, nproc and the Python version, for the record."""
-    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True, check=False).stdout.strip()
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return {
-        "uname": uname or platform.platform(),
-        "nproc": str(os.cpu_count()),
-        "python": sys.version.split()[0],
-        "load": load,
-    }
 
 
 def run(n: int, naive_sample: int = 200) -> dict[str, object]:
@@ -142,18 +127,6 @@ def markdown(figures: dict[str, object]) -> str:
     )
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section in `path` (other sections are left as they are)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if HEADING in text:
-        before, _, rest = text.partition(HEADING)
-        following = rest.find("\n## ")
-        text = before + section + (rest[following + 1 :] if following >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=100_000)
@@ -163,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     section = markdown(figures)
     print(section)
     if args.markdown:
-        write_section(args.markdown, section)
+        write_section(args.markdown, HEADING, section)
 
 
 if __name__ == "__main__":
