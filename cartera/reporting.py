@@ -78,6 +78,14 @@ def demo_report(result: DemoResult) -> str:
             (day,),
         )
         outbox = _rows(conn, "select status, count(*) from ops.outbox group by 1 order by 1")
+        policy = _rows(
+            conn,
+            """select verdict, reason, count(*) from ops.policy_decisions
+               cross join lateral unnest(reason_codes) as reason
+               where stage = 'build' and decided_at::date between %s and %s + 1
+               group by 1, 2 order by 1, 3 desc""",
+            (day, day),
+        )
         worklist = _rows(
             conn,
             """select s.customer_id, s.segment, round(s.risk_score::numeric, 2) as risk, round(sum(o.open_amount_mxn), 2) as overdue
@@ -97,6 +105,14 @@ def demo_report(result: DemoResult) -> str:
         )
     lines.append("Segments: " + (", ".join(f"{s} {n}" for s, n in segments) or "—"))
     lines.append("Outbox: " + (", ".join(f"{s} {n}" for s, n in outbox) or "—"))
+    if policy:
+        by_verdict: dict[str, list[str]] = {}
+        for verdict, reason, count in policy:
+            by_verdict.setdefault(verdict, []).append(f"{reason} {count}")
+        lines.append(
+            "Contact policy at build (reasons; ops.policy_decisions): "
+            + "; ".join(f"{v}: {', '.join(r)}" for v, r in sorted(by_verdict.items()))
+        )
     if worklist:
         lines.append("\nCollector worklist, top 5 overdue customers by risk × amount (ids only):")
         lines += [f"  {c:<10} {s:<11} risk {_fmt(r)}  overdue {_fmt(a)} MXN" for c, s, r, a in worklist]

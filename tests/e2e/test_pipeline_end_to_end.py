@@ -40,12 +40,12 @@ class Day:
         self.dsn = dsn
         self.state = state
         self.fake = fake
-        self.results: dict[str, object] = {}
+        self.result: object = None
 
     def run(self, dags: tuple[str, ...], campaign_instant: dt.datetime) -> None:
         from cartera.demo import DemoOptions, run_demo
 
-        run_demo(
+        self.result = run_demo(
             DemoOptions(
                 as_of=AS_OF,
                 customers=80,
@@ -120,6 +120,16 @@ def test_every_stage_wrote_its_result(day: Day) -> None:
         "select open_invoices, total_ar_mxn from kpi.daily_snapshots where snapshot_date = %s", (AS_OF,)
     )
     assert snapshot[0] > 0 and snapshot[1] > 0
+
+
+def test_the_demo_report_shows_the_model_the_policy_reasons_and_the_kpis(day: Day) -> None:
+    from cartera.reporting import demo_report
+
+    report = demo_report(day.result)  # type: ignore[arg-type]
+    assert "test AUC" in report and "KPI snapshot:" in report and str(AS_OF) in report
+    assert "Contact policy at build" in report and "allow: allowed" in report
+    emails = [str(r[0]) for r in day.query("select email from marts.dim_contacts where email is not null")]
+    assert emails and not [e for e in emails if e in report], "no e-mail address in what the demo prints"
 
 
 def test_the_fake_sendgrid_received_exactly_the_outboxs_sent_rows(day: Day) -> None:
