@@ -39,6 +39,26 @@ SECTIONS: dict[str, tuple[str, str]] = {
                   metrics->>'n_train' as "train", metrics->>'n_test' as "test"
            from ml.models order by trained_at desc limit 10""",
     ),
+    "worklist": (
+        "Collectors' worklist: overdue customers by risk × amount (latest scores)",
+        """select s.customer_id as "customer", s.segment, round(s.risk_score::numeric, 2) as "risk",
+                  count(*) as "overdue invoices", round(sum(o.open_amount_mxn), 2) as "overdue (MXN)",
+                  max(o.days_past_due) as "oldest (days)"
+           from ml.customer_segments s
+           join marts.fct_open_items o
+             on o.customer_id = s.customer_id and o.as_of_date = s.score_date and o.days_past_due > 0
+           where s.score_date = (select max(score_date) from ml.customer_segments)
+           group by s.customer_id, s.segment, s.risk_score
+           order by s.risk_score * sum(o.open_amount_mxn) desc nulls last limit 25""",
+    ),
+    "policy": (
+        "Contact policy decisions, last 7 days (why a message went, waited or was stopped)",
+        """select decided_at::date as "day", stage, verdict, rule_id as "rule", rule_pack_version as "pack version",
+                  count(*) as "decisions"
+           from ops.policy_decisions
+           where decided_at >= (select max(decided_at) from ops.policy_decisions) - interval '7 days'
+           group by 1, 2, 3, 4, 5 order by 1 desc, 2, 3, 6 desc limit 60""",
+    ),
     "outbox": (
         "Messages by day and status",
         """select as_of_date as "day", status, count(*) as "messages"

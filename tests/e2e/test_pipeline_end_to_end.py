@@ -199,3 +199,15 @@ def test_a_rerun_at_the_same_instant_sends_nothing_new_and_later_the_waiting_one
         "select customer_id, count(*) from ops.outbox where status = 'sent' group by 1 having count(*) > 1"
     )
     assert per_customer == [], "at most one reminder per customer per day"
+
+
+def test_every_dashboard_section_has_rows_after_a_day(day: Day) -> None:
+    from cartera.dashboard.queries import SECTIONS
+
+    empty = []
+    with psycopg.connect(day.dsn) as conn:
+        for key, (_, sql) in SECTIONS.items():
+            rows = conn.execute(sql).fetchall()  # type: ignore[call-overload]  # no parameters, as the dashboard runs it
+            if key != "quarantine" and not rows:
+                empty.append(key)
+    assert empty == [], "each query runs on the real warehouse (errors raise here) and shows the day"

@@ -32,8 +32,27 @@ def test_the_dashboard_shows_kpis_and_data_health_and_nothing_before_the_first_r
             """insert into ops.ingest_loads (load_id, source, entity, rows_extracted, rows_loaded, rows_quarantined, gate_passed)
                values ('l1', 'erp', 'invoices', 10, 9, 1, true)"""
         )
+        conn.execute(
+            """insert into ops.policy_decisions (decided_at, stage, customer_id, channel, invoice_ids, proposed_at,
+                   verdict, next_allowed_at, rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en,
+                   reasons, inputs)
+               values (%s, 'build', 'C1', 'email', '{I1}', %s, 'defer', %s, 'MX-CONDUSEF-2014', '2026.1',
+                   'MX-CONDUSEF-2014/contact_window', '{outside_contact_window}', 'fuera', 'outside', '[]', '{}')""",
+            (dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC),) * 2 + (dt.datetime(2026, 11, 24, 13, tzinfo=dt.UTC),),
+        )
     page = client.get("/")
     assert "2026-11-24" in page.text and "41.5" in page.text and "invoices" in page.text
     kpis = client.get("/api/kpis").json()
     assert kpis["rows"][0]["open invoices"] == "12"
+    policy = client.get("/api/policy").json()["rows"]
+    assert policy == [
+        {
+            "day": "2026-11-24",
+            "stage": "build",
+            "verdict": "defer",
+            "rule": "MX-CONDUSEF-2014/contact_window",
+            "pack version": "2026.1",
+            "decisions": "1",
+        }
+    ]
     assert client.get("/api/nope").status_code == 404
