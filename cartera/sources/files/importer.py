@@ -1,0 +1,388 @@
+"""Land an invoice export in raw.* through the same quality gate and quarantine as every source.
+
+Contract of :func:`import_file`:
+- one warehouse transaction: either every entity's good rows land (customers, invoices, and the
+  payments, allocations and disputes the file implies) or nothing does;
+- rows the reader could not read, and rows the gate rejects, go to quarantine.rejected_rows with
+  the file's own row number, the rule and a reason naming the column;
+- a gate that fails (too many rejects) writes quarantine and load records, lands no row and raises
+  QualityGateFailedError;
+- idempotent by content: the same bytes imported again load nothing (``already_imported``); a
+  corrected file is a new import and its rows supersede the earlier ones (newer updated_at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from psycopg.types.json import Jsonb
+
+from cartera.db import connect
+from cartera.errors import QualityGateFailedError
+from cartera.loading.raw_loader import copy_rows
+from cartera.logs import get_logger
+from cartera.sources.files.mapping import FileMapping
+from cartera.sources.files.reader import ParsedFile, Reject, read_invoice_file
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = get_logger(__name__)
+ENTITIES = ("customers", "invoices", "payments", "payment_allocations", "disputes")
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did (counts and ids only: safe to log and print)."""
+
+    file_name: str
+    sha256: str
+    load_id: str
+    source: str
+    already_imported: bool
+    rows_read: int
+    loaded: Mapping[str, int] = field(default_factory=dict)
+    quarantined: int = 0
+    gate_passed: bool = True
+    warnings: tuple[str, ...] = ()
+    mapping: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "load_id": self.load_id,
+            "source": self.source,
+            "already_imported": self.already_imported,
+            "rows_read": self.rows_read,
+            "loaded": dict(self.loaded),
+            "quarantined": self.quarantined,
+            "gate_passed": self.gate_passed,
+            "mapping": dict(self.mapping),
+            "warnings": list(self.warnings),
+        }
+
+
+def import_file(
+    dsn: str,
+    path: Path | str,
+    mapping: FileMapping | Path | str | None = None,
+    *,
+    source: str | None = None,
+    imported_at: dt.datetime | None = None,
+    max_rejected_share: float | None = None,
+) -> ImportSummary:
+    """Read `path` with `mapping` and land it (see the module docstring). BadInputError for a file
+    that cannot be read as a whole; QualityGateFailedError after recording a failed gate."""
+    from expectations.gate import run_gate
+
+    parsed = read_invoice_file(path, mapping)
+    source = source or parsed.source
+    imported_at = imported_at or dt.datetime.now(dt.UTC)
+    load_id = f"file:{parsed.sha256[:16]}"
+    with connect(dsn) as conn, conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 11))", (parsed.sha256,))
+        earlier = conn.execute(
+            "select gate_passed, invoices_loaded from ops.file_imports where sha256 = %s", (parsed.sha256,)
+        ).fetchone()
+        if earlier is not None and earlier[0]:
+            log.info("import %s: same content already imported (load %s): nothing to do", parsed.path.name, load_id)
+            return ImportSummary(
+                parsed.path.name, parsed.sha256, load_id, source, True, parsed.rows_read, mapping=parsed.mapping
+            )
+        _forget(conn, load_id)
+        upper = max(imported_at, dt.datetime.combine(dt.date.today(), dt.time.max, tzinfo=dt.UTC))
+
+        invoices, invoice_rows = _invoices(parsed, imported_at)
+        gate = run_gate("invoices", invoices, upper_bound=upper, max_rejected_share=max_rejected_share)
+        rejects = list(parsed.rejects) + _gate_rejects(gate.rejected, invoice_rows, invoices, parsed, "invoices")
+        good_ids = set(gate.good["invoice_id"])
+        kept = parsed.invoices[parsed.invoices["invoice_id"].isin(good_ids)]
+        frames = {
+            "customers": _customers(kept, imported_at),
+            "invoices": gate.good,
+            **_payments(kept, imported_at),
+            "disputes": _disputes(kept, imported_at),
+        }
+        results = {"invoices": gate}
+        for entity in ("customers", "payments", "payment_allocations", "disputes"):
+            rows = [int(r) for r in frames[entity]["_source_row"]]
+            frames[entity] = frames[entity].drop(columns="_source_row")
+            results[entity] = run_gate(entity, frames[entity], upper_bound=upper, max_rejected_share=max_rejected_share)
+            rejects += _gate_rejects(results[entity].rejected, rows, frames[entity], parsed, entity)
+        passed = all(r.passed for r in results.values())
+        loaded: dict[str, int] = {}
+        for entity in ENTITIES:
+            good = results[entity].good if entity != "invoices" else gate.good
+            if entity != "invoices" and not results[entity].good.empty:
+                # Children of an invoice another gate rejected must not land without it.
+                good = good[good["invoice_id"].isin(good_ids)] if "invoice_id" in good.columns else good
+            loaded[entity] = copy_rows(conn, entity, good, load_id=load_id, source=source) if passed else 0
+        quarantined = _quarantine(conn, load_id, source, rejects)
+        for entity in ENTITIES:
+            conn.execute(
+                """insert into ops.ingest_loads (load_id, source, entity, rows_extracted, rows_loaded,
+                       rows_quarantined, gate_passed)
+                   values (%s, %s, %s, %s, %s, %s, %s)""",
+                (
+                    f"{load_id}:{entity}",
+                    source,
+                    entity,
+                    len(frames[entity]) + (len(parsed.rejects) if entity == "invoices" else 0),
+                    loaded[entity],
+                    len({r.row for r in rejects if _entity_of(r) == entity}),
+                    results[entity].passed,
+                ),
+            )
+        conn.execute(
+            """insert into ops.file_imports (sha256, file_name, source, load_id, imported_at, rows_read,
+                   invoices_loaded, rows_quarantined, gate_passed, mapping, warnings)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (
+                parsed.sha256,
+                parsed.path.name,
+                source,
+                load_id,
+                imported_at,
+                parsed.rows_read,
+                loaded["invoices"],
+                quarantined,
+                passed,
+                Jsonb(parsed.mapping),
+                Jsonb(list(parsed.warnings)),
+            ),
+        )
+        failures = {f"{e}.{rule}": n for e, r in results.items() for rule, n in r.failures.items()}
+    summary = ImportSummary(
+        parsed.path.name,
+        parsed.sha256,
+        load_id,
+        source,
+        False,
+        parsed.rows_read,
+        loaded,
+        len({r.row for r in rejects}),
+        passed,
+        parsed.warnings,
+        parsed.mapping,
+    )
+    log.info(
+        "import %s: read=%d loaded=%s quarantined=%d gate_passed=%s",
+        parsed.path.name,
+        parsed.rows_read,
+        loaded,
+        summary.quarantined,
+        passed,
+    )
+    if not passed:
+        raise QualityGateFailedError(f"file {parsed.path.name}", failures)
+    return summary
+
+
+def _forget(conn: Any, load_id: str) -> None:
+    """An earlier attempt of the same content whose gate failed: its records are redone."""
+    conn.execute("delete from quarantine.rejected_rows where load_id = %s", (load_id,))
+    conn.execute("delete from ops.ingest_loads where load_id like %s", (f"{load_id}:%",))
+    conn.execute("delete from ops.file_imports where load_id = %s", (load_id,))
+
+
+def _invoices(parsed: ParsedFile, at: dt.datetime) -> tuple[pd.DataFrame, list[int]]:
+    import pandas as pd
+
+    frame = parsed.invoices
+    rows = pd.DataFrame(
+        {
+            "invoice_id": frame["invoice_id"],
+            "invoice_number": frame["invoice_number"],
+            "customer_id": frame["customer_id"],
+            "issue_date": frame["issue_date"].dt.date,
+            "due_date": frame["due_date"].dt.date,
+            "currency": frame["currency"],
+            "subtotal": None,
+            "tax": None,
+            "total": frame["amount"],
+            "status": frame["status"],
+            "cfdi_uuid": None,
+            "payment_method": None,
+            "updated_at": at,
+        }
+    ).astype(object)
+    return rows.where(rows.notna(), None), list(frame["source_row"])
+
+
+def _customers(invoices: pd.DataFrame, at: dt.datetime) -> pd.DataFrame:
+    """One customer per id, with the name, RFC and usual credit terms the file shows."""
+    import pandas as pd
+
+    rows = []
+    for customer_id, group in invoices.groupby("customer_id", sort=True):
+        terms = group["credit_terms_days"].dropna()
+        usual = int(terms.mode().iloc[0]) if len(terms) else None
+        rows.append(
+            {
+                "customer_id": customer_id,
+                "customer_name": _first(group["customer_name"]),
+                "rfc": _first(group["rfc"]),
+                "tax_regime": None,
+                "country_code": "MX",
+                "state_code": None,
+                "city": None,
+                "postal_code": None,
+                "industry": None,
+                "credit_terms_days": usual,
+                "credit_limit": None,
+                "credit_limit_currency": None,
+                "created_at": None,
+                "updated_at": at,
+                "_source_row": int(group["source_row"].iloc[0]),
+            }
+        )
+    return pd.DataFrame(rows, columns=[*_CUSTOMER_COLUMNS, "_source_row"]).astype(object)
+
+
+_CUSTOMER_COLUMNS = (
+    "customer_id",
+    "customer_name",
+    "rfc",
+    "tax_regime",
+    "country_code",
+    "state_code",
+    "city",
+    "postal_code",
+    "industry",
+    "credit_terms_days",
+    "credit_limit",
+    "credit_limit_currency",
+    "created_at",
+    "updated_at",
+)
+
+
+def _first(values: pd.Series) -> Any:
+    present = values.dropna()
+    return present.iloc[0] if len(present) else None
+
+
+def _payments(invoices: pd.DataFrame, at: dt.datetime) -> dict[str, pd.DataFrame]:
+    """A paid date becomes a payment and its allocation to the invoice (ids derived from the invoice)."""
+    import pandas as pd
+
+    paid = invoices[invoices["payment_date"].notna()]
+    payments, allocations = [], []
+    for row in paid.itertuples(index=False):
+        amount = row.paid_amount if row.paid_amount is not None and row.paid_amount == row.paid_amount else row.amount
+        day = row.payment_date.date()
+        payment_id = f"{row.invoice_id}:paid"
+        payments.append(
+            {
+                "payment_id": payment_id,
+                "payment_number": payment_id,
+                "customer_id": row.customer_id,
+                "payment_date": day,
+                "currency": row.currency,
+                "amount": amount,
+                "method": None,
+                "status": "posted",
+                "updated_at": at,
+                "_source_row": row.source_row,
+            }
+        )
+        allocations.append(
+            {
+                "allocation_id": payment_id,
+                "payment_id": payment_id,
+                "invoice_id": row.invoice_id,
+                "amount": amount,
+                "allocation_date": day,
+                "updated_at": at,
+                "_source_row": row.source_row,
+            }
+        )
+    payment_columns = [
+        "payment_id", "payment_number", "customer_id", "payment_date", "currency", "amount", "method", "status",
+        "updated_at", "_source_row",
+    ]  # fmt: skip
+    allocation_columns = ["allocation_id", "payment_id", "invoice_id", "amount", "allocation_date", "updated_at"]
+    return {
+        "payments": pd.DataFrame(payments, columns=payment_columns).astype(object),
+        "payment_allocations": pd.DataFrame(allocations, columns=[*allocation_columns, "_source_row"]).astype(object),
+    }
+
+
+def _disputes(invoices: pd.DataFrame, at: dt.datetime) -> pd.DataFrame:
+    """An invoice flagged as disputed is disputed from its dispute date, or, when the file does not
+    give it, from the import (when we learned it): never earlier than we knew."""
+    import pandas as pd
+
+    flagged = invoices[invoices["disputed"].fillna(False).astype(bool)]
+    rows = [
+        {
+            "dispute_id": f"{row.invoice_id}:dispute",
+            "invoice_id": row.invoice_id,
+            "customer_id": row.customer_id,
+            "opened_date": row.dispute_opened_date.date() if not pd.isna(row.dispute_opened_date) else at.date(),
+            "resolved_date": None,
+            "reason": None,
+            "status": "open",
+            "updated_at": at,
+            "_source_row": row.source_row,
+        }
+        for row in flagged.itertuples(index=False)
+    ]
+    columns = ["dispute_id", "invoice_id", "customer_id", "opened_date", "resolved_date", "reason", "status"]
+    return pd.DataFrame(rows, columns=[*columns, "updated_at", "_source_row"]).astype(object)
+
+
+def _gate_rejects(
+    rejected: pd.DataFrame, source_rows: list[int], frame: pd.DataFrame, parsed: ParsedFile, entity: str
+) -> list[Reject]:
+    """The gate's rejects (positions in `frame`) as Rejects on the file's rows."""
+    out = []
+    for item in rejected.itertuples(index=False):
+        position = int(item.row_number) - 1
+        row = int(source_rows[position]) if position < len(source_rows) else 0
+        record = {k: v for k, v in frame.iloc[position].items() if not str(k).startswith("_")}
+        out.append(Reject(row, f"{entity}.{item.rule}", item.rule, str(item.reason), record))
+    return out
+
+
+def _entity_of(reject: Reject) -> str:
+    head = reject.field.split(".", 1)[0]
+    return head if head in ENTITIES else "invoices"
+
+
+def _quarantine(conn: Any, load_id: str, source: str, rejects: list[Reject]) -> int:
+    """One quarantine record per (row, rule), the row kept as the file had it."""
+    seen: set[tuple[str, int, str]] = set()
+    rows = []
+    for reject in rejects:
+        entity = _entity_of(reject)
+        key = (entity, reject.row, reject.rule)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            (
+                load_id,
+                source,
+                entity,
+                reject.row,
+                str(reject.record.get("invoice_id") or reject.record.get("invoice_number") or "") or None,
+                reject.rule,
+                reject.reason,
+                json.dumps(reject.record, default=str, ensure_ascii=False),
+            )
+        )
+    if rows:
+        with conn.cursor() as cur:
+            cur.executemany(
+                """insert into quarantine.rejected_rows (load_id, source, entity, row_number, record_key, rule,
+                       reason, record) values (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)""",
+                rows,
+            )
+    return len({(r[2], r[3]) for r in rows})

@@ -1,0 +1,501 @@
+"""Read an invoice export (CSV or .xlsx) into canonical rows, without a database.
+
+:func:`read_invoice_file` is pure: it reads the file, finds the header row (under any title lines),
+maps the columns (the mapping file first, then header detection), skips blank lines, repeated
+headers and total rows (listed in the warnings, never silently), reads every value, and returns
+the good invoices as a pandas frame plus one :class:`Reject` per bad cell or row, each naming the
+file's own row number and the field. What cannot be decided for the whole file (no required
+column, dates whose day/month order nothing in the file tells) raises BadInputError instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cartera.errors import BadInputError
+from cartera.sources.files import headers as hdr
+from cartera.sources.files.mapping import FileMapping, load_mapping
+from cartera.sources.files.values import (
+    ValueProblem,
+    currency_mark,
+    date_order_evidence,
+    decimal_evidence,
+    parse_amount,
+    parse_date,
+    parse_flag,
+    parse_int,
+)
+from expectations.reference import KNOWN_CURRENCIES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The columns of ParsedFile.invoices (what the backtest and the loader read).
+INVOICE_COLUMNS = (
+    "invoice_id",
+    "invoice_number",
+    "customer_id",
+    "customer_name",
+    "rfc",
+    "issue_date",
+    "due_date",
+    "currency",
+    "amount",
+    "paid_amount",
+    "payment_date",
+    "paid_date",
+    "credit_terms_days",
+    "disputed",
+    "dispute_opened_date",
+    "status",
+    "source_row",
+)
+DATE_FIELDS = ("issue_date", "due_date", "paid_date", "dispute_opened_date")
+FRAME_DATES = (*DATE_FIELDS, "payment_date")
+AMOUNT_FIELDS = ("amount", "paid_amount")
+_TOTAL_ROW = re.compile(r"^(sub ?)?total(es)?\b|^gran total|^suma\b|^grand total", re.IGNORECASE)
+_CANCELLED = {"cancelada", "cancelado", "cancelled", "canceled", "void", "anulada", "anulado"}
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One row of the file that is not imported, and why (no values: they may be personal data)."""
+
+    row: int
+    field: str
+    rule: str
+    reason: str
+    record: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """What a file holds, in our terms. `invoices` has INVOICE_COLUMNS, one row per good invoice;
+    `mapping` is {our field: the file's header} as used; `skipped` is {why: file rows}."""
+
+    path: Path
+    sha256: str
+    invoices: pd.DataFrame
+    rejects: tuple[Reject, ...]
+    mapping: dict[str, str]
+    date_order: str | None
+    decimal: str | None
+    skipped: dict[str, list[int]]
+    warnings: tuple[str, ...]
+    rows_read: int
+    source: str = "file"
+
+
+def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None = None) -> ParsedFile:
+    """Read `path` (.csv, .txt or .xlsx) with `mapping` (a FileMapping, a YAML path, or None)."""
+    import pandas as pd
+
+    path = Path(path)
+    settings = mapping if isinstance(mapping, FileMapping) else load_mapping(mapping)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"cannot read the file: {exc.strerror or exc}", file=path.name) from exc
+    rows = list(_rows(path, content, settings))
+    header_at, header = _header(path, rows, settings)
+    columns = _columns(path, header, settings)
+    index = {name: position for position, name in enumerate(header)}
+    body, skipped = _body(rows[header_at + 1 :], header, columns, index)
+    warnings: list[str] = []
+    for why, numbers in skipped.items():
+        warnings.append(f"skipped {len(numbers)} {why} (rows {_ranges(numbers)})")
+
+    def cell(values: Sequence[Any], name: str) -> Any:
+        column = columns.get(name)
+        if column is None:
+            return None
+        position = index[column]
+        return values[position] if position < len(values) else None
+
+    date_order = settings.date_format or _date_order(path, body, columns, cell)
+    decimal = settings.decimal or _decimal(path, body, columns, cell)
+    records: list[dict[str, Any]] = []
+    rejects: list[Reject] = []
+    for number, values in body:
+        original = {header[i]: v for i, v in enumerate(values) if i < len(header) and header[i]}
+        record, problem = _record(values, cell, date_order, decimal, settings)
+        if problem is not None:
+            name, message = problem
+            rejects.append(Reject(number, name, f"file_{name}", f"{columns.get(name, name)}: {message}", original))
+            continue
+        record["source_row"] = number
+        record["_original"] = original
+        records.append(record)
+    records, duplicate_rejects, duplicate_warning = _duplicates(records, columns)
+    rejects.extend(duplicate_rejects)
+    if duplicate_warning:
+        warnings.append(duplicate_warning)
+    if "paid_date" not in columns and "paid_amount" not in columns:
+        warnings.append("the file has no paid date: every invoice is taken as open (a backtest needs paid dates)")
+    if "disputed" in columns and "dispute_opened_date" not in columns:
+        warnings.append(
+            "the dispute flag has no date it became known: it is not used (a flag read today may not have "
+            "been known when the invoice was issued); add a dispute date column to use it"
+        )
+    frame = pd.DataFrame.from_records(
+        [{k: r.get(k) for k in INVOICE_COLUMNS} for r in records], columns=list(INVOICE_COLUMNS)
+    )
+    for name in FRAME_DATES:
+        frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+    frame["disputed"] = frame["disputed"].astype("boolean")
+    return ParsedFile(
+        path=path,
+        sha256=hashlib.sha256(content).hexdigest(),
+        invoices=frame,
+        rejects=tuple(sorted(rejects, key=lambda r: (r.row, r.field))),
+        mapping=dict(columns),
+        date_order=date_order,
+        decimal=decimal,
+        skipped=skipped,
+        warnings=tuple(warnings),
+        rows_read=len(body) + sum(len(v) for v in skipped.values()),
+        source=settings.source,
+    )
+
+
+# --- reading rows -------------------------------------------------------------------------
+
+
+def _rows(path: Path, content: bytes, settings: FileMapping) -> Iterator[tuple[int, list[Any]]]:
+    """(file row number, cells) of every row; CSV cells are text, Excel cells keep their type."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        yield from _excel_rows(path, content, settings)
+        return
+    if path.suffix.lower() == ".xls":
+        raise BadInputError("old .xls workbooks are not supported: save the sheet as .xlsx or CSV", file=path.name)
+    text = _decode(path, content, settings.encoding)
+    delimiter = settings.delimiter or _sniff(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            yield reader.line_num, [c.strip() for c in cells]
+    except csv.Error as exc:
+        raise BadInputError(f"not a readable CSV file: {exc}", file=path.name, row=reader.line_num) from exc
+
+
+def _decode(path: Path, content: bytes, encoding: str | None) -> str:
+    if encoding:
+        try:
+            return content.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise BadInputError(f"cannot decode the file as {encoding}: {exc}", file=path.name) from exc
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="strict") if _cp1252_ok(content) else content.decode("latin-1")
+
+
+def _cp1252_ok(content: bytes) -> bool:
+    try:
+        content.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _sniff(text: str) -> str:
+    sample = "\n".join(line for line in text.splitlines()[:50] if line.strip())
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = Counter({d: sample.count(d) for d in ",;\t|"})
+        return counts.most_common(1)[0][0] if counts.most_common(1)[0][1] else ","
+
+
+def _excel_rows(path: Path, content: bytes, settings: FileMapping) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
+        raise BadInputError(f"not a readable .xlsx workbook: {exc}", file=path.name) from exc
+    try:
+        if settings.sheet is None:
+            sheet = book.worksheets[0]
+        elif isinstance(settings.sheet, int):
+            sheet = book.worksheets[settings.sheet]
+        elif settings.sheet in book.sheetnames:
+            sheet = book[settings.sheet]
+        else:
+            raise BadInputError(f"no sheet {settings.sheet!r}; sheets: {book.sheetnames}", file=path.name)
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [c.strip() if isinstance(c, str) else ("" if c is None else c) for c in cells]
+    finally:
+        book.close()
+
+
+def _header(path: Path, rows: list[tuple[int, list[Any]]], settings: FileMapping) -> tuple[int, list[str]]:
+    """The header row: the first of the first 30 rows holding the mapped headers, or else the one
+    with the most recognised headers (an export may start with a title and a date)."""
+    wanted = {hdr.normalise(v) for v in settings.columns.values()}
+    best, best_score = None, 0
+    for position, (_, cells) in enumerate(rows[:30]):
+        names = {hdr.normalise(c) for c in cells if isinstance(c, str) and c}
+        if wanted and wanted <= names:
+            return position, [str(c) for c in cells]
+        score = hdr.recognised(c for c in cells if isinstance(c, str))
+        if score > best_score:
+            best, best_score = position, score
+    if best is None or best_score < 2:
+        raise BadInputError(
+            "no header row found: none of the first 30 rows names the columns (invoice, customer, date, "
+            "amount…); add a `columns:` mapping",
+            file=path.name,
+        )
+    return best, [str(c) for c in rows[best][1]]
+
+
+def _columns(path: Path, header: list[str], settings: FileMapping) -> dict[str, str]:
+    present = {hdr.normalise(h): h for h in header if h}
+    columns = {f: h for f, h in hdr.detect(header).items() if f not in settings.columns}
+    for name, column in settings.columns.items():
+        actual = present.get(hdr.normalise(column))
+        if actual is None:
+            raise BadInputError(
+                f"the mapping names column {column!r} for {name}, but the file has only {sorted(h for h in header if h)}",
+                file=path.name,
+                field=name,
+            )
+        columns[name] = actual
+    # A column the mapping gives to one field is not also detected as another.
+    mapped = {columns[name] for name in settings.columns}
+    for name in [n for n, c in columns.items() if c in mapped and n not in settings.columns]:
+        if not (name == "customer_id" and columns.get("rfc") == columns[name]):
+            del columns[name]
+    missing = [f for f in hdr.REQUIRED if f not in columns]
+    if "due_date" not in columns and "credit_terms_days" not in columns:
+        missing.append("due_date")
+    if missing:
+        raise BadInputError(
+            f"required columns not found: {missing} (a due date, or credit terms in days to compute it). "
+            f"The file's columns are {sorted(h for h in header if h)}; name them in the mapping's `columns:`",
+            file=path.name,
+            field=missing[0],
+        )
+    return columns
+
+
+def _body(
+    rows: list[tuple[int, list[Any]]], header: list[str], columns: dict[str, str], index: dict[str, int]
+) -> tuple[list[tuple[int, list[Any]]], dict[str, list[int]]]:
+    """Data rows, with blank lines, repeated headers and total rows set aside."""
+    normal_header = [hdr.normalise(h) for h in header]
+    number_at = index[columns["invoice_number"]]
+    body: list[tuple[int, list[Any]]] = []
+    skipped: dict[str, list[int]] = {}
+    for number, cells in rows:
+        filled = [c for c in cells if c not in ("", None)]
+        if not filled:
+            skipped.setdefault("blank lines", []).append(number)
+        elif [hdr.normalise(c) for c in cells[: len(header)]] == normal_header:
+            skipped.setdefault("repeated header rows", []).append(number)
+        elif (
+            any(isinstance(c, str) and _TOTAL_ROW.match(c) for c in cells[:3])
+            or (number_at >= len(cells) or cells[number_at] in ("", None))
+            and any(isinstance(c, int | float) or (isinstance(c, str) and re.search(r"\d", c)) for c in filled)
+        ):
+            skipped.setdefault("total rows", []).append(number)
+        else:
+            body.append((number, cells))
+    return body, skipped
+
+
+def _ranges(numbers: list[int]) -> str:
+    parts: list[str] = []
+    for n in sorted(numbers):
+        if parts and parts[-1].split("-")[-1] == str(n - 1):
+            parts[-1] = f"{parts[-1].split('-')[0]}-{n}"
+        else:
+            parts.append(str(n))
+    return ", ".join(parts)
+
+
+# --- deciding file-wide conventions ---------------------------------------------------------
+
+
+def _date_order(path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, str], cell: Any) -> str | None:
+    """'dmy' or 'mdy' from the cells that tell (23/04 or 04/23); BadInputError if they disagree, or
+    if slashed dates exist and none tells (03/04/2025 could be either: the mapping must say)."""
+    told: dict[str, int] = {}
+    ambiguous: tuple[int, str] | None = None
+    for number, values in body:
+        for name in DATE_FIELDS:
+            value = cell(values, name)
+            order = date_order_evidence(value)
+            if order:
+                told.setdefault(order, number)
+            elif (
+                ambiguous is None
+                and isinstance(value, str)
+                and re.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}.*", value)
+            ):
+                ambiguous = (number, name)
+    if len(told) == 2:
+        raise BadInputError(
+            f"the dates mix day-first (row {told['dmy']}) and month-first (row {told['mdy']}) orders: set "
+            "`date_format:` in the mapping (rows that do not fit it are quarantined)",
+            file=path.name,
+        )
+    if told:
+        return next(iter(told))
+    if ambiguous is not None:
+        number, name = ambiguous
+        raise BadInputError(
+            "dates like 03/04/2025 could be day-first or month-first and no date in the file tells which: set "
+            "`date_format: dd/mm/yyyy` (or mm/dd/yyyy) in the mapping",
+            file=path.name,
+            row=number,
+            field=columns.get(name, name),
+        )
+    return None
+
+
+def _decimal(path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, str], cell: Any) -> str | None:
+    texts = [v for _, values in body for name in AMOUNT_FIELDS if isinstance(v := cell(values, name), str) and v]
+    try:
+        return decimal_evidence(texts)
+    except ValueProblem as exc:
+        raise BadInputError(f"{exc}: set `decimal:` in the mapping", file=path.name, field=columns["amount"]) from exc
+
+
+# --- one row --------------------------------------------------------------------------------
+
+
+def _record(
+    values: Sequence[Any], cell: Any, date_order: str | None, decimal: str | None, settings: FileMapping
+) -> tuple[dict[str, Any], tuple[str, str] | None]:
+    """The canonical record of one row, or the first (field, problem) that stops it."""
+    record: dict[str, Any] = {}
+    try:
+        for name in ("invoice_number", "customer_id"):
+            value = cell(values, name)
+            text = _text(value)
+            if not text:
+                return record, (name, "missing")
+            record[name] = text
+        record["invoice_id"] = record["invoice_number"]
+        record["customer_name"] = _text(cell(values, "customer_name")) or None
+        record["rfc"] = (_text(cell(values, "rfc")) or "").upper() or None
+        current = "issue_date"
+        record["issue_date"] = parse_date(cell(values, "issue_date"), date_order)
+        current = "credit_terms_days"
+        terms = cell(values, "credit_terms_days")
+        record["credit_terms_days"] = parse_int(terms) if _text(terms) else None
+        current = "due_date"
+        due = cell(values, "due_date")
+        if _text(due):
+            record["due_date"] = parse_date(due, date_order)
+        elif record["credit_terms_days"] is not None:
+            record["due_date"] = record["issue_date"] + dt.timedelta(days=record["credit_terms_days"])
+        else:
+            return record, ("due_date", "missing (and no credit terms to compute it)")
+        current = "amount"
+        raw_amount = cell(values, "amount")
+        record["amount"] = parse_amount(raw_amount, decimal)
+        current = "currency"
+        currency = (_text(cell(values, "currency")) or "").upper()
+        mark = currency_mark(str(raw_amount)) if isinstance(raw_amount, str) else None
+        if currency in ("$", "MN", "M.N.", "PESOS", "PESO"):
+            currency = "MXN"
+        elif currency in ("US$", "DLS", "DOLARES", "DÓLARES", "DOLLARS"):
+            currency = "USD"
+        record["currency"] = currency or mark or (settings.currency or "").upper() or None
+        if record["currency"] is None:
+            return record, ("currency", "missing: the file has no currency column; set `currency:` in the mapping")
+        if mark and currency and mark != currency:
+            return record, ("currency", f"the amount is marked {mark} but the currency column says {currency}")
+        if record["currency"] not in KNOWN_CURRENCIES:
+            return record, ("currency", f"unknown currency code; expected one of {', '.join(KNOWN_CURRENCIES)}")
+        if record["amount"] < 0:
+            return record, ("amount", "negative (a credit note is not an invoice)")
+        if record["due_date"] < record["issue_date"]:
+            return record, ("due_date", "before the invoice date")
+        current = "paid_amount"
+        paid_amount = cell(values, "paid_amount")
+        record["paid_amount"] = parse_amount(paid_amount, decimal) if _text(paid_amount) else None
+        current = "paid_date"
+        paid = cell(values, "paid_date")
+        record["payment_date"] = parse_date(paid, date_order) if _text(paid) else None
+        if record["paid_amount"] is not None and record["paid_amount"] > 0 and record["payment_date"] is None:
+            return record, ("paid_date", "missing: a paid amount needs the date it was paid")
+        if record["paid_amount"] is not None and record["paid_amount"] > record["amount"]:
+            return record, ("paid_amount", "more than the invoice's amount")
+        if record["paid_amount"] is not None and record["paid_amount"] < 0:
+            return record, ("paid_amount", "negative")
+        fully_paid = record["paid_amount"] is None or record["paid_amount"] >= record["amount"]
+        record["paid_date"] = record["payment_date"] if fully_paid else None
+        if record["payment_date"] is not None and record["payment_date"] < record["issue_date"]:
+            return record, ("paid_date", "before the invoice date")
+        current = "disputed"
+        flag = cell(values, "disputed")
+        record["disputed"] = parse_flag(flag) if _text(flag) else None
+        current = "dispute_opened_date"
+        opened = cell(values, "dispute_opened_date")
+        record["dispute_opened_date"] = parse_date(opened, date_order) if _text(opened) else None
+        status = (_text(cell(values, "status")) or "").lower()
+        record["status"] = "cancelled" if status in _CANCELLED else "posted"
+    except ValueProblem as exc:
+        return record, (current, str(exc))
+    return record, None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _duplicates(
+    records: list[dict[str, Any]], columns: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[Reject], str | None]:
+    """Same invoice number twice: identical rows keep the first (a warning); rows that differ are
+    all quarantined (which one is right is for a person to say)."""
+    by_number: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_number.setdefault(record["invoice_number"], []).append(record)
+    keep: list[dict[str, Any]] = []
+    rejects: list[Reject] = []
+    repeated: list[int] = []
+    compared = ("customer_id", "issue_date", "due_date", "amount", "currency")
+    for group in by_number.values():
+        if len(group) == 1:
+            keep.append(group[0])
+            continue
+        signatures = {tuple(r[c] for c in compared) for r in group}
+        if len(signatures) == 1:
+            keep.append(group[0])
+            repeated += [r["source_row"] for r in group[1:]]
+            continue
+        rows = ", ".join(str(r["source_row"]) for r in group)
+        differing = [c for c in compared if len({r[c] for r in group}) > 1]
+        for record in group:
+            rejects.append(
+                Reject(
+                    record["source_row"],
+                    "invoice_number",
+                    "file_duplicate_invoice_number",
+                    f"{columns['invoice_number']}: the same invoice number is on rows {rows} with different "
+                    f"{', '.join(differing)}",
+                    record["_original"],
+                )
+            )
+    warning = f"ignored {len(repeated)} exact repeats of an invoice (rows {_ranges(repeated)})" if repeated else None
+    keep.sort(key=lambda r: r["source_row"])
+    return keep, rejects, warning
