@@ -148,6 +148,54 @@ def backtest(
     typer.echo(f"report: {paths['report']}")
 
 
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="An invoice export: .csv (any separator, UTF-8 or Latin-1) or .xlsx")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column mapping (YAML); see docs/bring_your_own_invoices.md")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source name in raw.* (default: the mapping's, else 'file')")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and check only: no database")] = False,
+    max_rejected_share: Annotated[
+        float | None, typer.Option(help="Gate threshold: share of rows that may be quarantined (default 5 %)")
+    ] = None,
+) -> None:
+    """Import invoices (and their paid dates) from an export into the warehouse, through the quality gate."""
+    from cartera.sources.files import import_file, read_invoice_file
+
+    if dry_run:
+        parsed = read_invoice_file(file, mapping)
+        typer.echo(f"file {file.name}: {len(parsed.invoices)} invoices readable, {len(parsed.rejects)} rows rejected")
+        typer.echo("columns: " + ", ".join(f"{ours} <- {theirs!r}" for ours, theirs in parsed.mapping.items()))
+        typer.echo(
+            f"dates read as {parsed.date_order or 'ISO / unambiguous'}; decimal separator {parsed.decimal or '.'}"
+        )
+        for warning in parsed.warnings:
+            typer.echo(f"warning: {warning}")
+        for reject in parsed.rejects[:20]:
+            typer.echo(f"  row {reject.row}, {reject.reason}")
+        if len(parsed.rejects) > 20:
+            typer.echo(f"  … and {len(parsed.rejects) - 20} more")
+        return
+    from cartera.config import get_settings
+
+    summary = import_file(
+        get_settings().warehouse_dsn, file, mapping, source=source, max_rejected_share=max_rejected_share
+    )
+    if summary.already_imported:
+        typer.echo(f"file {file.name}: this exact content was imported before ({summary.load_id}); nothing loaded")
+        return
+    typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+    if summary.quarantined:
+        typer.echo(
+            f"{summary.quarantined} rows quarantined: see quarantine.rejected_rows (load_id {summary.load_id}), "
+            "with the file's row number, the rule and the reason",
+            err=True,
+        )
+
+
 @app.command()
 def kpi(limit: int = 7) -> None:
     """Print the latest daily KPI snapshots."""
@@ -216,5 +264,17 @@ def fake_sendgrid(port: int = 8025, outdir: Path = Path(".cartera/outbox")) -> N
     )
 
 
+def main() -> None:
+    """The console script: a problem with the input or the set-up is a one-line message and exit
+    status 2, not a traceback."""
+    from cartera.errors import CarteraError
+
+    try:
+        app()
+    except CarteraError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from exc
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -38,6 +38,8 @@ from ml.features import normalise_history
 log = get_logger(__name__)
 
 REQUIRED_COLUMNS = ("invoice_id", "customer_id", "issue_date", "due_date", "currency")
+# The columns of an imported file (cartera.sources.files) a backtest reads.
+FILE_COLUMNS = (*REQUIRED_COLUMNS, "invoice_number", "amount", "paid_date", "source_row")
 SETTLED_ALIASES = ("settled_date", "paid_date")
 AMOUNT_COLUMNS = ("amount_mxn", "amount", "total_amount_mxn", "fx_rate_to_mxn", "total_amount")
 # Known descriptive columns that are neither features nor outcomes.
@@ -300,13 +302,28 @@ def read_invoice_export(path: Path, mapping: Path | None = None) -> pd.DataFrame
     columns already carry the canonical names is read directly."""
     if importlib.util.find_spec("cartera.sources.files") is not None:
         files = importlib.import_module("cartera.sources.files")
-        result: Any = files.read_invoice_file(path, mapping)
-        for name in ("invoices",):
-            if isinstance(result, Mapping) and name in result:
-                result = result[name]
-            elif hasattr(result, name):
-                result = getattr(result, name)
-        return pd.DataFrame(result)
+        parsed: Any = files.read_invoice_file(path, mapping)
+        for warning in parsed.warnings:
+            log.warning("backtest input %s: %s", path.name, warning)
+        if parsed.rejects:
+            log.warning(
+                "backtest input %s: %d rows not readable (first: row %d, %s); they are not in the backtest",
+                path.name,
+                len(parsed.rejects),
+                parsed.rejects[0].row,
+                parsed.rejects[0].reason,
+            )
+        invoices: pd.DataFrame = parsed.invoices
+        invoices = invoices[invoices["status"] != "cancelled"].assign(
+            amount=lambda f: f["amount"].astype("float64"), amount_mxn=lambda f: f["amount_mxn"].astype("float64")
+        )
+        # What a backtest reads: the invoice, its outcome, and a dispute flag only with its date.
+        keep = [*FILE_COLUMNS, *(["amount_mxn"] if invoices["amount_mxn"].notna().all() else [])]
+        if invoices["disputed"].notna().any():
+            keep += (
+                ["disputed", "dispute_opened_date"] if invoices["dispute_opened_date"].notna().any() else ["disputed"]
+            )
+        return invoices.loc[:, keep].reset_index(drop=True)
     if mapping is not None:
         raise BadInputError("a column mapping needs the invoice importer (cartera.sources.files)", file=path.name)
     if path.suffix.lower() in (".xlsx", ".xls"):

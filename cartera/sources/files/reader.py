@@ -51,6 +51,7 @@ INVOICE_COLUMNS = (
     "due_date",
     "currency",
     "amount",
+    "amount_mxn",
     "paid_amount",
     "payment_date",
     "paid_date",
@@ -62,7 +63,7 @@ INVOICE_COLUMNS = (
 )
 DATE_FIELDS = ("issue_date", "due_date", "paid_date", "dispute_opened_date")
 FRAME_DATES = (*DATE_FIELDS, "payment_date")
-AMOUNT_FIELDS = ("amount", "paid_amount")
+AMOUNT_FIELDS = ("amount", "amount_mxn", "paid_amount")
 _TOTAL_ROW = re.compile(r"^(sub ?)?total(es)?\b|^gran total|^suma\b|^grand total", re.IGNORECASE)
 _CANCELLED = {"cancelada", "cancelado", "cancelled", "canceled", "void", "anulada", "anulado"}
 
@@ -425,6 +426,9 @@ def _record(
             return record, ("amount", "negative (a credit note is not an invoice)")
         if record["due_date"] < record["issue_date"]:
             return record, ("due_date", "before the invoice date")
+        current = "amount_mxn"
+        in_pesos = cell(values, "amount_mxn")
+        record["amount_mxn"] = parse_amount(in_pesos, decimal) if _text(in_pesos) else None
         current = "paid_amount"
         paid_amount = cell(values, "paid_amount")
         record["paid_amount"] = parse_amount(paid_amount, decimal) if _text(paid_amount) else None
