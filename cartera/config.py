@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     from_name: str = Field(default="Cobranza")
     company_name: str = Field(default="Distribuidora Ejemplo S.A. de C.V.")
     email_batch_size: int = Field(default=100, ge=1, le=1000)
+    import_dir: Path | None = Field(
+        default=None,
+        description="Drop folder of invoice exports for the ingest_files DAG (default: <state_dir>/imports).",
+    )
     policy_creditor_file: Path | None = Field(
         default=None,
         description="YAML of the creditor's own contact settings (may only tighten the country's rule pack).",

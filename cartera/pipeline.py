@@ -81,6 +81,16 @@ def ingest_erp_for_run(context: dict[str, Any]) -> list[dict[str, Any]]:
     return [_result(r) for r in results]
 
 
+def ingest_files_for_run(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """Import every new export in the drop folder (CARTERA_IMPORT_DIR)."""
+    from cartera.sources.files.drop_folder import import_drop_folder
+
+    settings = get_settings()
+    folder = settings.import_dir or settings.state_dir / "imports"
+    results = import_drop_folder(warehouse_dsn(), folder, imported_at=run_instant(context))
+    return [_plain(r) for r in results]
+
+
 def train_for_run(context: dict[str, Any]) -> dict[str, Any]:
     from ml.training import train_and_register
 
