@@ -123,6 +123,9 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
         position = index[column]
         return values[position] if position < len(values) else None
 
+    columns, identity_note = _customer_identity(columns, settings, body, cell)
+    if identity_note:
+        warnings.append(identity_note)
     date_order = settings.date_format or _date_order(path, body, columns, cell)
     decimal = settings.decimal or _decimal(path, body, columns, cell)
     records: list[dict[str, Any]] = []
@@ -241,18 +244,27 @@ def _excel_rows(path: Path, content: bytes, settings: FileMapping) -> Iterator[t
 
 
 def _header(path: Path, rows: list[tuple[int, list[Any]]], settings: FileMapping) -> tuple[int, list[str]]:
-    """The header row: the first of the first 30 rows holding the mapped headers, or else the one
-    with the most recognised headers (an export may start with a title and a date)."""
+    """The header row: among the first 30 rows, the one holding the most of the mapping's columns,
+    then of the headers we recognise (an export may start with a title and a date)."""
     wanted = {hdr.normalise(v) for v in settings.columns.values()}
-    best, best_score = None, 0
+    best, best_score = None, (0, 0)
     for position, (_, cells) in enumerate(rows[:30]):
         names = {hdr.normalise(c) for c in cells if isinstance(c, str) and c}
-        if wanted and wanted <= names:
-            return position, [str(c) for c in cells]
-        score = hdr.recognised(c for c in cells if isinstance(c, str))
+        score = (len(wanted & names), hdr.recognised(c for c in cells if isinstance(c, str)))
         if score > best_score:
             best, best_score = position, score
-    if best is None or best_score < 2:
+    if wanted and best_score[0] < len(wanted):
+        shown = best if best is not None else next((i for i, (_, c) in enumerate(rows) if any(c)), None)
+        cells = rows[shown][1] if shown is not None else []
+        found = {hdr.normalise(c) for c in cells if isinstance(c, str)}
+        missing = sorted(v for v in settings.columns.values() if hdr.normalise(v) not in found)
+        where = f"its header row (row {rows[shown][0]})" if shown is not None else "it is empty and"
+        raise BadInputError(
+            f"the mapping names columns {missing} that are not in the file; {where} has "
+            f"{[c for c in cells if c not in ('', None)]}",
+            file=path.name,
+        )
+    if best is None or (best_score[0] == 0 and best_score[1] < 2):
         raise BadInputError(
             "no header row found: none of the first 30 rows names the columns (invoice, customer, date, "
             "amount…); add a `columns:` mapping",
@@ -289,6 +301,28 @@ def _columns(path: Path, header: list[str], settings: FileMapping) -> dict[str, 
             field=missing[0],
         )
     return columns
+
+
+def _customer_identity(
+    columns: dict[str, str], settings: FileMapping, body: list[tuple[int, list[Any]]], cell: Any
+) -> tuple[dict[str, str], str | None]:
+    """Mexican reports often head the customer's *name* 'Cliente'. When the detected customer column
+    holds names (most values with a space) and the file has an RFC, the RFC identifies the customer
+    and the column becomes the name. A mapping that says which is which is never second-guessed."""
+    column = columns.get("customer_id")
+    if column is None or "customer_id" in settings.columns or "customer_name" in columns:
+        return columns, None
+    values = [str(v) for _, row in body[:200] if (v := cell(row, "customer_id")) not in ("", None)]
+    if not values or sum(" " in v.strip() for v in values) <= len(values) / 2:
+        return columns, None
+    updated = {**columns, "customer_name": column}
+    if "rfc" in columns and columns["rfc"] != column:
+        updated["customer_id"] = columns["rfc"]
+        return updated, f"column {column!r} holds names: customers are identified by {columns['rfc']!r}"
+    return columns, (
+        f"column {column!r} looks like customer names: they identify the customers (a name written two ways "
+        "is two customers); map a customer code or the RFC as customer_id if the file has one"
+    )
 
 
 def _body(
