@@ -148,6 +148,22 @@ def backtest(
     typer.echo(f"report: {paths['report']}")
 
 
+def _local_warehouse() -> str:
+    """The configured warehouse (CARTERA_DATABASE_URL), or else the embedded Postgres, started or
+    reused, with cartera's tables: a person with only an export and no database can import it."""
+    import os
+
+    from cartera.db import init_warehouse
+
+    dsn = os.environ.get("CARTERA_DATABASE_URL")
+    if not dsn:
+        from cartera import local_env
+
+        dsn = local_env.prepare()["CARTERA_DATABASE_URL"]
+    init_warehouse(dsn)
+    return dsn
+
+
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="An invoice export: .csv (any separator, UTF-8 or Latin-1) or .xlsx")],
@@ -179,11 +195,7 @@ def import_(
         if len(parsed.rejects) > 20:
             typer.echo(f"  … and {len(parsed.rejects) - 20} more")
         return
-    from cartera.config import get_settings
-
-    summary = import_file(
-        get_settings().warehouse_dsn, file, mapping, source=source, max_rejected_share=max_rejected_share
-    )
+    summary = import_file(_local_warehouse(), file, mapping, source=source, max_rejected_share=max_rejected_share)
     if summary.already_imported:
         typer.echo(f"file {file.name}: this exact content was imported before ({summary.load_id}); nothing loaded")
         return

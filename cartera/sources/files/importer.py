@@ -28,6 +28,7 @@ from cartera.loading.raw_loader import copy_rows
 from cartera.logs import get_logger
 from cartera.sources.files.mapping import FileMapping
 from cartera.sources.files.reader import ParsedFile, Reject, read_invoice_file
+from expectations.reference import DEFAULT_MAX_REJECTED_SHARE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,7 +116,12 @@ def import_file(
             frames[entity] = frames[entity].drop(columns="_source_row")
             results[entity] = run_gate(entity, frames[entity], upper_bound=upper, max_rejected_share=max_rejected_share)
             rejects += _gate_rejects(results[entity].rejected, rows, frames[entity], parsed, entity)
-        passed = all(r.passed for r in results.values())
+        # The file's share of unusable rows counts what the reader rejected too, not only the gate's.
+        limit = max_rejected_share if max_rejected_share is not None else DEFAULT_MAX_REJECTED_SHARE
+        bad_rows = len({r.row for r in rejects if _entity_of(r) == "invoices"})
+        readable = len(parsed.invoices) + len({r.row for r in parsed.rejects})
+        file_share_ok = readable == 0 or bad_rows / readable <= limit
+        passed = file_share_ok and all(r.passed for r in results.values())
         loaded: dict[str, int] = {}
         for entity in ENTITIES:
             good = results[entity].good if entity != "invoices" else gate.good
@@ -136,7 +142,7 @@ def import_file(
                     len(frames[entity]) + (len(parsed.rejects) if entity == "invoices" else 0),
                     loaded[entity],
                     len({r.row for r in rejects if _entity_of(r) == entity}),
-                    results[entity].passed,
+                    results[entity].passed and (entity != "invoices" or file_share_ok),
                 ),
             )
         conn.execute(
@@ -158,6 +164,10 @@ def import_file(
             ),
         )
         failures = {f"{e}.{rule}": n for e, r in results.items() for rule, n in r.failures.items()}
+        if not file_share_ok:
+            failures[f"invoices.rejected_share_above_{limit:.0%}"] = bad_rows
+            for rule in {r.rule for r in parsed.rejects}:
+                failures[f"invoices.{rule}"] = len({r.row for r in parsed.rejects if r.rule == rule})
     summary = ImportSummary(
         parsed.path.name,
         parsed.sha256,
