@@ -1,0 +1,76 @@
+"""The generator's book written the way a Mexican accounting system exports it (Latin-1, ';', dd/mm/yyyy,
+decimal comma with thousands points, '$', a title, a total row) reads back to the very same invoices,
+and the backtest of that file gives the same figures as the backtest of the plain CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cartera.sources.files import read_invoice_file
+from ml.backtest import BacktestOptions, run_backtest
+from ml.backtest_input import prepare_input, read_invoice_export
+from tests.unit.ml.backtest_frames import generated_export
+
+
+def _peso(value: float) -> str:
+    text = f"{value:,.2f}"  # 12,345.67
+    return "$" + text.replace(",", "X").replace(".", ",").replace("X", ".")  # $12.345,67
+
+
+def _dmy(value: object) -> str:
+    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y")  # type: ignore[arg-type]
+
+
+def spanish_export(frame: pd.DataFrame, path: Path) -> Path:
+    lines = ["Antigüedad de saldos — Comercializadora del Pacífico, S.A. de C.V.", ""]
+    lines.append("Folio;Cliente;Fecha de emisión;Fecha de vencimiento;Importe;Moneda;Importe MXN;Fecha de pago")
+    for row in frame.itertuples(index=False):
+        lines.append(
+            ";".join(
+                [
+                    f"F-{row.invoice_id}",
+                    f"CLI-{row.customer_id}",
+                    _dmy(row.issue_date),
+                    _dmy(row.due_date),
+                    _peso(float(row.amount)),
+                    "M.N." if row.currency == "MXN" else "USD",
+                    _peso(float(row.amount_mxn)),
+                    _dmy(row.paid_date),
+                ]
+            )
+        )
+    lines.append(f"Total;;;;{_peso(float(frame['amount'].astype(float).sum()))};;;")
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    return path
+
+
+def test_a_spanish_style_export_reads_back_to_the_same_invoices(tmp_path: Path) -> None:
+    book = generated_export(customers=30, months=12)
+    parsed = read_invoice_file(spanish_export(book, tmp_path / "saldos.csv"))
+    assert parsed.rejects == () and parsed.skipped == {"total rows": [len(book) + 4]}
+    got = parsed.invoices
+    assert len(got) == len(book)
+    assert list(got["invoice_id"]) == [f"F-{i}" for i in book["invoice_id"]]
+    assert list(got["amount"]) == [Decimal(str(a)).quantize(Decimal("0.01")) for a in book["amount"]]
+    assert list(got["currency"]) == list(book["currency"])
+    expected_paid = pd.to_datetime(book["paid_date"]).astype("datetime64[ns]")
+    assert got["paid_date"].equals(expected_paid.rename("paid_date"))
+    assert got["issue_date"].dt.date.tolist() == [dt.date.fromisoformat(str(d)) for d in book["issue_date"]]
+
+
+def test_the_backtest_of_the_spanish_export_equals_the_backtest_of_the_plain_csv(tmp_path: Path) -> None:
+    book = generated_export(customers=30, months=12)
+    plain = tmp_path / "plain.csv"
+    book.drop(columns=["disputed", "dispute_opened_date"]).to_csv(plain, index=False)
+    spanish = spanish_export(book, tmp_path / "saldos.csv")
+    options = BacktestOptions(n_bootstrap=20)
+    figures = [
+        run_backtest(prepare_input(read_invoice_export(path)), options).figures["models"] for path in (plain, spanish)
+    ]
+    for model in ("xgboost", "prior_late_rate", "logistic_regression"):
+        assert figures[1][model]["roc_auc"]["value"] == pytest.approx(figures[0][model]["roc_auc"]["value"], abs=1e-9)
