@@ -248,3 +248,12 @@ def test_ambiguous_thousands_or_decimals_need_the_mapping(tmp_path: Path) -> Non
     parsed = read_invoice_file(path)
     assert parsed.rejects and "decimal" in parsed.rejects[0].reason
     assert read_invoice_file(path, FileMapping(decimal=".")).invoices["amount"].tolist() == [Decimal("1234")]
+
+
+def test_the_documented_example_mapping_loads() -> None:
+    from cartera.config import REPO_ROOT
+    from cartera.sources.files import load_mapping
+
+    mapping = load_mapping(REPO_ROOT / "docs" / "examples" / "contpaqi_cartera.mapping.yml")
+    assert (mapping.date_format, mapping.decimal, mapping.source) == ("dmy", ",", "contpaqi")
+    assert mapping.columns["paid_date"] == "Últ. abono"
