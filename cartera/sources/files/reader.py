@@ -337,7 +337,12 @@ def _body(
         filled = [c for c in cells if c not in ("", None)]
         if not filled:
             skipped.setdefault("blank lines", []).append(number)
-        elif [hdr.normalise(c) for c in cells[: len(header)]] == normal_header:
+        elif (
+            number_at < len(cells)
+            and isinstance(cells[number_at], str)
+            and hdr.normalise(cells[number_at]) == normal_header[number_at]
+            and [hdr.normalise(c) for c in cells[: len(header)]] == normal_header
+        ):
             skipped.setdefault("repeated header rows", []).append(number)
         elif (
             any(isinstance(c, str) and _TOTAL_ROW.match(c) for c in cells[:3])
