@@ -3,7 +3,7 @@ into docs/benchmarks.md. Each figure is a ratio against a baseline measured in t
 
 from __future__ import annotations
 
-from bench import ingest, policy_engine
+from bench import import_file, ingest, policy_engine
 from cartera.config import REPO_ROOT
 
 
@@ -11,6 +11,7 @@ def main() -> None:
     target = REPO_ROOT / "docs" / "benchmarks.md"
     policy_engine.main(["--markdown", str(target)])
     ingest.main(["--markdown", str(target)])
+    import_file.main(["--markdown", str(target)])
 
 
 if __name__ == "__main__":

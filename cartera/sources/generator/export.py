@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -106,3 +107,38 @@ def invoice_export(company: Company) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+
+
+def _peso(value: float) -> str:
+    text = f"{value:,.2f}"  # 12,345.67
+    return "$" + text.replace(",", "X").replace(".", ",").replace("X", ".")  # $12.345,67
+
+
+def _dmy(value: object) -> str:
+    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y")  # type: ignore[arg-type]
+
+
+def spanish_export(frame: pd.DataFrame, path: Path) -> Path:
+    """Write an :func:`invoice_export` frame the way a Mexican accounting system exports it: Windows-1252,
+    `;`, a title line, dd/mm/yyyy, `$1.234,56`, M.N. for pesos and a total row (for import tests and
+    benchmarks)."""
+    lines = ["Antigüedad de saldos — Comercializadora del Pacífico, S.A. de C.V.", ""]
+    lines.append("Folio;Cliente;Fecha de emisión;Fecha de vencimiento;Importe;Moneda;Importe MXN;Fecha de pago")
+    for row in frame.itertuples(index=False):
+        lines.append(
+            ";".join(
+                [
+                    f"F-{row.invoice_id}",
+                    f"CLI-{row.customer_id}",
+                    _dmy(row.issue_date),
+                    _dmy(row.due_date),
+                    _peso(float(row.amount)),
+                    "M.N." if row.currency == "MXN" else "USD",
+                    _peso(float(row.amount_mxn)),
+                    _dmy(row.paid_date),
+                ]
+            )
+        )
+    lines.append(f"Total;;;;{_peso(float(frame['amount'].astype(float).sum()))};;;")
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    return path

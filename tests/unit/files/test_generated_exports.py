@@ -12,41 +12,10 @@ import pandas as pd
 import pytest
 
 from cartera.sources.files import read_invoice_file
+from cartera.sources.generator.export import spanish_export
 from ml.backtest import BacktestOptions, run_backtest
 from ml.backtest_input import prepare_input, read_invoice_export
 from tests.unit.ml.backtest_frames import generated_export
-
-
-def _peso(value: float) -> str:
-    text = f"{value:,.2f}"  # 12,345.67
-    return "$" + text.replace(",", "X").replace(".", ",").replace("X", ".")  # $12.345,67
-
-
-def _dmy(value: object) -> str:
-    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y")  # type: ignore[arg-type]
-
-
-def spanish_export(frame: pd.DataFrame, path: Path) -> Path:
-    lines = ["Antigüedad de saldos — Comercializadora del Pacífico, S.A. de C.V.", ""]
-    lines.append("Folio;Cliente;Fecha de emisión;Fecha de vencimiento;Importe;Moneda;Importe MXN;Fecha de pago")
-    for row in frame.itertuples(index=False):
-        lines.append(
-            ";".join(
-                [
-                    f"F-{row.invoice_id}",
-                    f"CLI-{row.customer_id}",
-                    _dmy(row.issue_date),
-                    _dmy(row.due_date),
-                    _peso(float(row.amount)),
-                    "M.N." if row.currency == "MXN" else "USD",
-                    _peso(float(row.amount_mxn)),
-                    _dmy(row.paid_date),
-                ]
-            )
-        )
-    lines.append(f"Total;;;;{_peso(float(frame['amount'].astype(float).sum()))};;;")
-    path.write_bytes("\r\n".join(lines).encode("cp1252"))
-    return path
 
 
 def test_a_spanish_style_export_reads_back_to_the_same_invoices(tmp_path: Path) -> None:
