@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 
 from cartera.db import connect
 from cartera.errors import QualityGateFailedError
+from cartera.loading.entities import raw_columns
 from cartera.loading.raw_loader import copy_rows
 from cartera.logs import get_logger
 from cartera.sources.files.mapping import FileMapping
@@ -252,25 +253,7 @@ def _customers(invoices: pd.DataFrame, at: dt.datetime) -> pd.DataFrame:
                 "_source_row": int(group["source_row"].iloc[0]),
             }
         )
-    return pd.DataFrame(rows, columns=[*_CUSTOMER_COLUMNS, "_source_row"]).astype(object)
-
-
-_CUSTOMER_COLUMNS = (
-    "customer_id",
-    "customer_name",
-    "rfc",
-    "tax_regime",
-    "country_code",
-    "state_code",
-    "city",
-    "postal_code",
-    "industry",
-    "credit_terms_days",
-    "credit_limit",
-    "credit_limit_currency",
-    "created_at",
-    "updated_at",
-)
+    return pd.DataFrame(rows, columns=[*raw_columns("customers"), "_source_row"]).astype(object)
 
 
 def _first(values: pd.Series) -> Any:
