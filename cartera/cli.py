@@ -209,6 +209,93 @@ def import_(
 
 
 @app.command()
+def why(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id")],
+    days: Annotated[int, typer.Option(help="How many days back")] = 14,
+    lang: Annotated[str, typer.Option(help="es or en")] = "es",
+) -> None:
+    """Why did (or didn't) this customer get a message? Every contact decision, with its rule and rule-pack version."""
+    from cartera.config import get_settings
+    from cartera.db import connect
+    from cartera.policy.audit import explain_customer
+
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    with connect(get_settings().warehouse_dsn) as conn:
+        decisions = explain_customer(conn, customer_id, since)
+        outbox = conn.execute(
+            "select as_of_date, step, channel, status, status_reason, not_before, sent_at from ops.outbox "
+            "where customer_id = %s and created_at >= %s order by created_at, outbox_id",
+            (customer_id, since),
+        ).fetchall()
+    if not decisions and not outbox:
+        typer.echo(f"no contact decision about customer {customer_id} in the last {days} days")
+        return
+    for d in decisions:
+        when = d["decided_at"].isoformat(timespec="minutes")
+        later = f" -> {d['next_allowed_at'].isoformat(timespec='minutes')}" if d["next_allowed_at"] else ""
+        reason = d["reason_es"] if lang == "es" else d["reason_en"]
+        typer.echo(
+            f"{when} {d['stage']:<5} {d['channel']:<8} {d['verdict']:<5}{later}  [{d['rule_id']} v{d['rule_pack_version']}] {reason}"
+        )
+    for row in outbox:
+        typer.echo(f"outbox {row[0]} {row[1]} {row[2]}: {row[3]}" + (f" ({row[4]})" if row[4] else ""))
+
+
+@app.command()
+def hold(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id")],
+    reason: Annotated[str, typer.Option(help="dispute, promise_to_pay, payment_reported, legal or manual")],
+    invoice: Annotated[
+        str | None, typer.Option(help="Only this invoice (default: every invoice of the customer)")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Promise to pay: the promised date (YYYY-MM-DD)")] = None,
+    note: Annotated[str | None, typer.Option(help="Free text for the collectors (no personal data)")] = None,
+) -> None:
+    """Stop (or, for a promise to pay with a date, postpone) reminders to a customer or an invoice, from now."""
+    from zoneinfo import ZoneInfo
+
+    from cartera.config import get_settings
+    from cartera.db import connect
+
+    if reason not in ("dispute", "promise_to_pay", "payment_reported", "legal", "manual"):
+        raise typer.BadParameter("reason must be dispute, promise_to_pay, payment_reported, legal or manual")
+    promised = None
+    if until:
+        # The end of the promised day in the books' zone: the engine adds the rule pack's grace.
+        day = dt.date.fromisoformat(until) + dt.timedelta(days=1)
+        promised = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo("America/Mexico_City"))
+    with connect(get_settings().warehouse_dsn) as conn:
+        row = conn.execute(
+            "insert into ops.holds (customer_id, invoice_id, reason, opened_at, until, note) "
+            "values (%s, %s, %s, %s, %s, %s) returning hold_id",
+            (customer_id, invoice, reason, dt.datetime.now(dt.UTC), promised, note),
+        ).fetchone()
+    typer.echo(
+        f"hold {row[0] if row else '?'} opened for customer {customer_id}" + (f", invoice {invoice}" if invoice else "")
+    )
+
+
+@app.command("opt-out")
+def opt_out(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id")],
+    channel: Annotated[str, typer.Option(help="email, sms, whatsapp or all")] = "all",
+    source: Annotated[str, typer.Option(help="Where the request came from (reply, call, manual)")] = "manual",
+) -> None:
+    """Record an opt-out: it takes effect at once, for the next send too (checked just before sending)."""
+    from cartera.config import get_settings
+    from cartera.db import connect
+
+    if channel not in ("email", "sms", "whatsapp", "all"):
+        raise typer.BadParameter("channel must be email, sms, whatsapp or all")
+    with connect(get_settings().warehouse_dsn) as conn:
+        conn.execute(
+            "insert into ops.opt_outs (customer_id, channel, opted_out_at, source) values (%s, %s, %s, %s)",
+            (customer_id, channel, dt.datetime.now(dt.UTC), source),
+        )
+    typer.echo(f"customer {customer_id} opted out of {channel}")
+
+
+@app.command()
 def kpi(limit: int = 7) -> None:
     """Print the latest daily KPI snapshots."""
     from cartera.config import get_settings
