@@ -30,12 +30,16 @@ from ml.registry import register_model
 
 log = get_logger(__name__)
 
-# Modest trees: a few thousand rows of tabular history do not support deep interactions.
+# Shallow, strongly regularised trees. Chosen on a validation window inside the training period
+# (default generated book: train on invoices known by 2025-08-01, validate on those issued
+# 2025-08-01..2025-12-12, everything as known on 2025-12-12; never on the test window): depth 2 and
+# min_child_weight 50 gave validation AUC 0.794 and Brier 0.107, against 0.776 and 0.108 for the
+# earlier depth 3 / min_child_weight 10 (and 0.779 / 0.111 for a logistic regression).
 PARAMS: dict[str, Any] = {
     "n_estimators": 200,
-    "max_depth": 3,
+    "max_depth": 2,
     "learning_rate": 0.05,
-    "min_child_weight": 10,
+    "min_child_weight": 50,  # replaced per fit by fit_params (scaled to the training set)
     "subsample": 0.9,
     "colsample_bytree": 0.9,
     "reg_lambda": 1.0,
@@ -90,11 +94,25 @@ def _auc(labels: pd.Series, scores: pd.Series) -> float | None:
     return round(float(roc_auc_score(labels, scores)), 4)
 
 
+# min_child_weight as a share of the training set's total hessian (n·p·(1−p) for log-loss), so a
+# leaf needs the same share of the evidence whatever the size of the book: 50 on the 7,975-row
+# validation fit above (3 %), about 3 on a book of 500 invoices.
+LEAF_HESSIAN_SHARE = 0.03
+
+
+def fit_params(labels: pd.Series) -> dict[str, Any]:
+    """PARAMS with min_child_weight scaled to the training set (at least 1)."""
+    rate = float(labels.mean()) if len(labels) else 0.5
+    weight = LEAF_HESSIAN_SHARE * len(labels) * rate * (1 - rate)
+    return {**PARAMS, "min_child_weight": round(max(1.0, weight), 2)}
+
+
 def _fit(frame: pd.DataFrame, feature_names: Sequence[str] = MODEL_FEATURES) -> Any:
     import xgboost as xgb
 
-    model = xgb.XGBClassifier(**PARAMS)
-    model.fit(frame.loc[:, list(feature_names)], frame["late"].astype("int64"))
+    labels = frame["late"].astype("int64")
+    model = xgb.XGBClassifier(**fit_params(labels))
+    model.fit(frame.loc[:, list(feature_names)], labels)
     return model
 
 
@@ -195,7 +213,7 @@ def train_model(
     return TrainedModel(
         booster_json=bytes(final.get_booster().save_raw("json")),
         feature_names=list(MODEL_FEATURES),
-        params=dict(PARAMS),
+        params=fit_params(refit["late"].astype("int64")),  # as used by the stored (refitted) model
         metrics=metrics,
         cutoff=split.cutoff,
         payment_rule=rule,
