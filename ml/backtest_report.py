@@ -64,8 +64,22 @@ def _meaning(figures: dict[str, Any]) -> str:
         f"Simply using each customer's past late rate does it {100 * (prior['roc_auc']['value'] or 0):.0f} times "
         f"in 100, and a logistic regression on the same facts {100 * (logistic['roc_auc']['value'] or 0):.0f}. ",
     ]
-    if best == "xgboost":
-        lines.append("On this data the model ranks risk better than both simpler methods. ")
+    others = [figures["models"][n]["roc_auc"] for n in MODELS if n != "xgboost"]
+    clearly_ahead = all(
+        model["roc_auc"].get("ci95_low") is not None
+        and other.get("ci95_high") is not None
+        and model["roc_auc"]["ci95_low"] > other["ci95_high"]
+        for other in others
+    )
+    if best == "xgboost" and clearly_ahead:
+        lines.append(
+            "On this data the model ranks risk better than both simpler methods (the intervals do not overlap). "
+        )
+    elif best == "xgboost":
+        lines.append(
+            "On this data the model ranks risk best, but its interval overlaps a simpler method's: the difference "
+            "may be chance. "
+        )
     else:
         lines.append(
             f"On this data the simpler method ({MODEL_LABELS[best].split(': ')[-1]}) ranks risk as well or better, so "
