@@ -130,7 +130,7 @@ def import_file(
                 # Children of an invoice another gate rejected must not land without it.
                 good = good[good["invoice_id"].isin(good_ids)] if "invoice_id" in good.columns else good
             loaded[entity] = copy_rows(conn, entity, good, load_id=load_id, source=source) if passed else 0
-        quarantined = _quarantine(conn, load_id, source, rejects)
+        quarantined = _quarantine(conn, load_id, source, parsed.path.name, rejects)
         for entity in ENTITIES:
             conn.execute(
                 """insert into ops.ingest_loads (load_id, source, entity, rows_extracted, rows_loaded,
@@ -340,7 +340,8 @@ def _gate_rejects(
         position = int(item.row_number) - 1
         row = int(source_rows[position]) if position < len(source_rows) else 0
         record = {k: v for k, v in frame.iloc[position].items() if not str(k).startswith("_")}
-        out.append(Reject(row, f"{entity}.{item.rule}", item.rule, str(item.reason), record))
+        key = None if item.record_key is None else str(item.record_key)
+        out.append(Reject(row, f"{entity}.{item.rule}", item.rule, str(item.reason), record, key))
     return out
 
 
@@ -349,8 +350,9 @@ def _entity_of(reject: Reject) -> str:
     return head if head in ENTITIES else "invoices"
 
 
-def _quarantine(conn: Any, load_id: str, source: str, rejects: list[Reject]) -> int:
-    """One quarantine record per (row, rule), the row kept as the file had it."""
+def _quarantine(conn: Any, load_id: str, source: str, file_name: str, rejects: list[Reject]) -> int:
+    """One quarantine record per (row, rule), the row kept as the file had it, keyed by its invoice
+    number; the reason starts with the file and its row so that the record reads on its own."""
     seen: set[tuple[str, int, str]] = set()
     rows = []
     for reject in rejects:
@@ -365,9 +367,9 @@ def _quarantine(conn: Any, load_id: str, source: str, rejects: list[Reject]) -> 
                 source,
                 entity,
                 reject.row,
-                str(reject.record.get("invoice_id") or reject.record.get("invoice_number") or "") or None,
+                reject.key,
                 reject.rule,
-                reject.reason,
+                f"{file_name} row {reject.row}, {reject.reason}",
                 json.dumps(reject.record, default=str, ensure_ascii=False),
             )
         )

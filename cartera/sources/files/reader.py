@@ -70,13 +70,16 @@ _CANCELLED = {"cancelada", "cancelado", "cancelled", "canceled", "void", "anulad
 
 @dataclass(frozen=True)
 class Reject:
-    """One row of the file that is not imported, and why (no values: they may be personal data)."""
+    """One row of the file that is not imported, and why. `row` is the file's own row number (1-based,
+    as a spreadsheet shows it); `reason` names the file's column but never a value (values may be
+    personal data); `record` is the row as the file has it; `key` its invoice number, when it has one."""
 
     row: int
     field: str
     rule: str
     reason: str
     record: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,9 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
         record, problem = _record(values, cell, date_order, decimal, settings)
         if problem is not None:
             name, message = problem
-            rejects.append(Reject(number, name, f"file_{name}", f"{columns.get(name, name)}: {message}", original))
+            reason = f"{columns.get(name, name)}: {message}"
+            key = _text(cell(values, "invoice_number")) or None
+            rejects.append(Reject(number, name, f"file_{name}", reason, original, key))
             continue
         record["source_row"] = number
         record["_original"] = original
@@ -537,6 +542,7 @@ def _duplicates(
                     f"{columns['invoice_number']}: the same invoice number is on rows {rows} with different "
                     f"{', '.join(differing)}",
                     record["_original"],
+                    record["invoice_number"],
                 )
             )
     warning = f"ignored {len(repeated)} exact repeats of an invoice (rows {_ranges(repeated)})" if repeated else None

@@ -142,6 +142,7 @@ def test_bad_rows_are_rejected_naming_row_and_column_and_the_rest_reads(tmp_path
         (8, "amount"),
     }
     assert got[(4, "due_date")] == "Vencimiento: before the invoice date"
+    assert {r.row: r.key for r in parsed.rejects} == {3: "A2", 4: "A3", 5: "A4", 6: "A5", 7: "A6", 8: "A7"}
     assert got[(5, "currency")].startswith("Moneda: unknown currency code")
     assert "valid calendar date" in got[(7, "issue_date")]
 
@@ -166,6 +167,7 @@ def test_a_duplicated_invoice_number_with_different_amounts_rejects_both_and_an_
         (3, "file_duplicate_invoice_number"),
     ]
     assert "rows 2, 3" in parsed.rejects[0].reason and "amount" in parsed.rejects[0].reason
+    assert {r.key for r in parsed.rejects} == {"A1"}
     assert any("exact repeats" in w and "rows 5" in w for w in parsed.warnings)
 
 
