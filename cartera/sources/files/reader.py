@@ -129,7 +129,10 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
     columns, identity_note = _customer_identity(columns, settings, body, cell)
     if identity_note:
         warnings.append(identity_note)
-    date_order = settings.date_format or _date_order(path, body, columns, cell)
+    date_order = settings.date_format
+    if date_order is None:
+        date_order, notes = _date_order(path, body, columns, cell)
+        warnings.extend(notes)
     decimal = settings.decimal or _decimal(path, body, columns, cell)
     records: list[dict[str, Any]] = []
     rejects: list[Reject] = []
@@ -373,33 +376,47 @@ def _ranges(numbers: list[int]) -> str:
 # --- deciding file-wide conventions ---------------------------------------------------------
 
 
-def _date_order(path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, str], cell: Any) -> str | None:
-    """'dmy' or 'mdy' from the cells that tell (23/04 or 04/23); BadInputError if they disagree, or
-    if slashed dates exist and none tells (03/04/2025 could be either: the mapping must say)."""
-    told: dict[str, int] = {}
-    ambiguous: tuple[int, str] | None = None
+def _date_order(
+    path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, str], cell: Any
+) -> tuple[str | None, list[str]]:
+    """'dmy' or 'mdy' from the cells that tell (23/04 or 04/23), and a note for each date column that
+    shows no order of its own but takes the one another column shows (an export writes its dates one
+    way). BadInputError if the cells disagree, or if slashed dates exist and none tells (03/04/2025
+    could be either: the mapping must say)."""
+    told: dict[str, tuple[int, str]] = {}
+    own: set[str] = set()
+    ambiguous: dict[str, int] = {}
     for number, values in body:
         for name in DATE_FIELDS:
             value = cell(values, name)
             order = date_order_evidence(value)
             if order:
-                told.setdefault(order, number)
+                told.setdefault(order, (number, name))
+                own.add(name)
             elif (
-                ambiguous is None
+                name not in ambiguous
                 and isinstance(value, str)
                 and re.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}.*", value)
             ):
-                ambiguous = (number, name)
+                ambiguous[name] = number
     if len(told) == 2:
         raise BadInputError(
-            f"the dates mix day-first (row {told['dmy']}) and month-first (row {told['mdy']}) orders: set "
+            f"the dates mix day-first (row {told['dmy'][0]}) and month-first (row {told['mdy'][0]}) orders: set "
             "`date_format:` in the mapping (rows that do not fit it are quarantined)",
             file=path.name,
         )
     if told:
-        return next(iter(told))
-    if ambiguous is not None:
-        number, name = ambiguous
+        order, (row, name) = next(iter(told.items()))
+        notes = [
+            f"dates in {columns.get(other, other)!r} are all like 03/04/2025 (day and month both 12 or less): read "
+            f"{'day-first' if order == 'dmy' else 'month-first'} as {columns.get(name, name)!r} row {row} shows; "
+            "set `date_format:` in the mapping if that column is written otherwise"
+            for other in DATE_FIELDS
+            if other in ambiguous and other not in own
+        ]
+        return order, notes
+    if ambiguous:
+        name, number = min(ambiguous.items(), key=lambda item: item[1])
         raise BadInputError(
             "dates like 03/04/2025 could be day-first or month-first and no date in the file tells which: set "
             "`date_format: dd/mm/yyyy` (or mm/dd/yyyy) in the mapping",
@@ -407,7 +424,7 @@ def _date_order(path: Path, body: list[tuple[int, list[Any]]], columns: dict[str
             row=number,
             field=columns.get(name, name),
         )
-    return None
+    return None, []
 
 
 def _decimal(path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, str], cell: Any) -> str | None:

@@ -259,3 +259,18 @@ def test_the_documented_example_mapping_loads() -> None:
     mapping = load_mapping(REPO_ROOT / "docs" / "examples" / "contpaqi_cartera.mapping.yml")
     assert (mapping.date_format, mapping.decimal, mapping.source) == ("dmy", ",", "contpaqi")
     assert mapping.columns["paid_date"] == "Últ. abono"
+
+
+def test_a_column_of_only_ambiguous_dates_takes_the_order_another_column_shows_and_says_so(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "pooled.csv",
+        ["Invoice,Customer,Date,Due date,Amount,Currency", "A1,C1,03/04/2025,25/04/2025,10.00,MXN"],
+    )
+    parsed = read_invoice_file(path)
+    assert parsed.date_order == "dmy"
+    assert parsed.invoices["issue_date"].tolist() == [day("2025-04-03")]
+    notes = [w for w in parsed.warnings if "'Date'" in w]
+    assert len(notes) == 1 and "day-first" in notes[0] and "'Due date' row 2" in notes[0] and "date_format" in notes[0]
+    # A mapping that says the order leaves nothing to explain.
+    settled = read_invoice_file(path, FileMapping(date_format="dd/mm/yyyy"))
+    assert not [w for w in settled.warnings if "'Date'" in w]
