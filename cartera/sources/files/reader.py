@@ -156,8 +156,9 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
         warnings.append("the file has no paid date: every invoice is taken as open (a backtest needs paid dates)")
     if "disputed" in columns and "dispute_opened_date" not in columns:
         warnings.append(
-            "the dispute flag has no date it became known: it is not used (a flag read today may not have "
-            "been known when the invoice was issued); add a dispute date column to use it"
+            "the dispute flag has no date it became known: the backtest leaves it out (a flag read today may "
+            "not have been known when the invoice was issued), and an import records those disputes as opened "
+            "on the import day, when cartera learned of them; add a dispute date column to use the real dates"
         )
     frame = pd.DataFrame.from_records(
         [{k: r.get(k) for k in INVOICE_COLUMNS} for r in records], columns=list(INVOICE_COLUMNS)

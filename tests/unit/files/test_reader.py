@@ -239,7 +239,8 @@ def test_a_dispute_flag_without_its_date_is_read_but_flagged_as_not_point_in_tim
     )
     parsed = read_invoice_file(path)
     assert parsed.invoices["disputed"].tolist() == [True]
-    assert any("dispute flag has no date" in w for w in parsed.warnings)
+    (note,) = [w for w in parsed.warnings if "dispute flag has no date" in w]
+    assert "backtest leaves it out" in note and "opened on the import day" in note
 
 
 def test_ambiguous_thousands_or_decimals_need_the_mapping(tmp_path: Path) -> None:
@@ -274,3 +275,18 @@ def test_a_column_of_only_ambiguous_dates_takes_the_order_another_column_shows_a
     # A mapping that says the order leaves nothing to explain.
     settled = read_invoice_file(path, FileMapping(date_format="dd/mm/yyyy"))
     assert not [w for w in settled.warnings if "'Date'" in w]
+
+
+def test_a_dispute_flag_with_the_date_it_became_known_is_read_with_that_date_and_no_warning(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "disp_dated.csv",
+        [
+            "Factura,Cliente,Fecha,Vencimiento,Importe,Moneda,Disputa,Fecha de disputa",
+            "A1,C1,2025-04-01,2025-05-01,10,MXN,sí,2025-04-20",
+            "A2,C1,2025-04-01,2025-05-01,10,MXN,no,",
+        ],
+    )
+    parsed = read_invoice_file(path)
+    assert parsed.invoices["disputed"].tolist() == [True, False]
+    assert parsed.invoices["dispute_opened_date"].tolist()[0] == day("2025-04-20")
+    assert not [w for w in parsed.warnings if "dispute" in w]
