@@ -63,7 +63,7 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
         "razon social",
         "cliente nombre",
     ),
-    "rfc": ("rfc", "rfc cliente", "rfc del cliente", "tax id", "taxpayer id", "rfc receptor"),
+    "rfc": ("rfc", "r f c", "rfc cliente", "rfc del cliente", "tax id", "taxpayer id", "rfc receptor"),
     "issue_date": (
         "invoice date",
         "date",
