@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 import xgboost as xgb
 from ml_frames import D, behaviour_history, frame, invoice
 
 from cartera.errors import DataNotReadyError
+from ml import training
 from ml.features import MODEL_FEATURES
-from ml.training import TrainedModel, model_id_for, train_model
+from ml.training import (
+    FALLBACK_ROUNDS,
+    PARAMS,
+    VALIDATION_SHARE,
+    TrainedModel,
+    model_id_for,
+    train_model,
+    validation_slice,
+)
 
 START = dt.date(2024, 7, 1)  # a year of history: enough for the split, quick to fit
 
@@ -46,3 +56,29 @@ def test_too_little_labelled_history_is_refused_with_the_counts() -> None:
 
 def test_model_ids_are_one_per_business_date() -> None:
     assert model_id_for(D) == "late_payment_20250630"
+
+
+def test_the_validation_slice_is_the_most_recent_fifth_of_the_rows() -> None:
+    dates = pd.Series(pd.to_datetime([f"2025-01-{d:02d}" for d in (9, 1, 10, 3, 7, 2, 8, 4, 6, 5)]))
+    held_out = validation_slice(dates)
+    assert sorted(dates[held_out].dt.day) == [9, 10]
+
+
+def test_the_rounds_are_chosen_on_the_training_sides_own_latest_invoices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(training, "MIN_VALIDATION_ROWS", 20)
+    trained = train_model(behaviour_history(customers=12, start=START), D)
+    split_validation, refit_validation = trained.metrics["validation"], trained.metrics["validation_refit"]
+    # Chosen inside the training side: nothing issued within the horizon before the cutoff, nor after it.
+    last_train_issue = trained.cutoff - dt.timedelta(days=trained.metrics["horizon_days"])
+    assert dt.date.fromisoformat(split_validation["last_issue_date"]) < last_train_issue
+    assert split_validation["n"] == round(trained.metrics["n_train"] * VALIDATION_SHARE)
+    assert 1 <= split_validation["n_rounds"] <= PARAMS["n_estimators"]
+    # The stored model is the refit with the rounds its own validation slice chose, and says so.
+    booster = xgb.Booster()
+    booster.load_model(bytearray(trained.booster_json))
+    assert booster.num_boosted_rounds() == refit_validation["n_rounds"] == trained.params["n_estimators"]
+
+
+def test_too_little_history_to_validate_on_uses_the_fallback_rounds(trained: TrainedModel) -> None:
+    assert trained.metrics["validation"] is None  # under MIN_VALIDATION_ROWS held-out rows
+    assert trained.params["n_estimators"] == FALLBACK_ROUNDS
