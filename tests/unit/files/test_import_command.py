@@ -1,0 +1,52 @@
+"""`cartera import --dry-run`: what the reader understood, printed without a database; a file it
+cannot read is a one-line error with exit status 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from cartera import cli
+
+
+def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    def no_database() -> str:
+        raise AssertionError("a dry run must not open the warehouse")
+
+    monkeypatch.setattr(cli, "_local_warehouse", no_database)
+    monkeypatch.setattr(sys, "argv", ["cartera", *args])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    return int(exit_.value.code or 0)
+
+
+def test_a_dry_run_prints_the_columns_the_date_order_what_was_skipped_and_the_rows_it_would_reject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "saldos.csv"
+    path.write_bytes(
+        "Folio;Cliente;Fecha;Vencimiento;Importe;Moneda\n"
+        "F-1;C1;23/01/2025;22/02/2025;1.234,56;MXN\n"
+        "F-2;C1;03/02/2025;01/01/2025;10,00;MXN\n"
+        "Total;;;;1.244,56;\n".encode("latin-1")
+    )
+    assert run(monkeypatch, "import", str(path), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "file saldos.csv: 1 invoices readable, 1 rows rejected" in out
+    assert "invoice_number <- 'Folio'" in out and "due_date <- 'Vencimiento'" in out
+    assert "dates read as dmy; decimal separator ," in out
+    assert "skipped 1 total rows (rows 4)" in out
+    assert "row 3, Vencimiento: before the invoice date" in out
+
+
+def test_a_file_without_the_required_columns_exits_with_status_2_naming_the_file_and_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("Factura,Cliente,Fecha\nA1,C1,2025-04-01\n", encoding="utf-8")
+    assert run(monkeypatch, "import", str(path), "--dry-run") == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: file short.csv") and "'amount'" in err and "'due_date'" in err
+    assert len(err.splitlines()) == 1  # a message, not a traceback
