@@ -337,13 +337,18 @@ def _customer_identity(
 def _body(
     rows: list[tuple[int, list[Any]]], header: list[str], columns: dict[str, str], index: dict[str, int]
 ) -> tuple[list[tuple[int, list[Any]]], dict[str, list[int]]]:
-    """Data rows, with blank lines, repeated headers and total rows set aside."""
+    """Data rows, with blank lines, repeated headers and total rows set aside.
+
+    A total row is one whose invoice-number cell says "Total…", or is empty while the row has a
+    "Total…" label in its first cells or any figure. A row with an invoice number is never a total:
+    a customer may be called "Total Play"."""
     normal_header = [hdr.normalise(h) for h in header]
     number_at = index[columns["invoice_number"]]
     body: list[tuple[int, list[Any]]] = []
     skipped: dict[str, list[int]] = {}
     for number, cells in rows:
         filled = [c for c in cells if c not in ("", None)]
+        number_cell = cells[number_at] if number_at < len(cells) else None
         if not filled:
             skipped.setdefault("blank lines", []).append(number)
         elif (
@@ -353,10 +358,12 @@ def _body(
             and [hdr.normalise(c) for c in cells[: len(header)]] == normal_header
         ):
             skipped.setdefault("repeated header rows", []).append(number)
-        elif (
-            any(isinstance(c, str) and _TOTAL_ROW.match(c) for c in cells[:3])
-            or (number_at >= len(cells) or cells[number_at] in ("", None))
-            and any(isinstance(c, int | float) or (isinstance(c, str) and re.search(r"\d", c)) for c in filled)
+        elif (isinstance(number_cell, str) and _TOTAL_ROW.match(number_cell)) or (
+            number_cell in ("", None)
+            and (
+                any(isinstance(c, str) and _TOTAL_ROW.match(c) for c in cells[:3])
+                or any(isinstance(c, int | float) or (isinstance(c, str) and re.search(r"\d", c)) for c in filled)
+            )
         ):
             skipped.setdefault("total rows", []).append(number)
         else:

@@ -290,3 +290,22 @@ def test_a_dispute_flag_with_the_date_it_became_known_is_read_with_that_date_and
     assert parsed.invoices["disputed"].tolist() == [True, False]
     assert parsed.invoices["dispute_opened_date"].tolist()[0] == day("2025-04-20")
     assert not [w for w in parsed.warnings if "dispute" in w]
+
+
+def test_a_row_with_an_invoice_number_is_never_taken_for_a_total_even_for_a_customer_named_total(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "totalplay.csv",
+        [
+            "Factura,Cliente,Fecha,Vencimiento,Importe,Moneda",
+            "A1,Total Play Telecomunicaciones,2025-04-01,2025-05-01,10.00,MXN",
+            "A2,Totales del Norte,2025-04-01,2025-05-01,10.00,MXN",
+            ",Total cliente,,,20.00,",
+            "Subtotal,,,,20.00,",
+            "TOTAL GENERAL,,,,20.00,",
+        ],
+    )
+    parsed = read_invoice_file(path)
+    assert list(parsed.invoices["invoice_number"]) == ["A1", "A2"]
+    assert parsed.skipped == {"total rows": [4, 5, 6]}
