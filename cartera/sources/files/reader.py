@@ -546,7 +546,9 @@ def _duplicates(
     keep: list[dict[str, Any]] = []
     rejects: list[Reject] = []
     repeated: list[int] = []
-    compared = ("customer_id", "issue_date", "due_date", "amount", "currency")
+    # What was paid counts too: an export with one row per payment must not lose all but the first.
+    compared = ("customer_id", "issue_date", "due_date", "amount", "currency", "paid_amount", "payment_date")
+    column_of = {**{name: columns.get(name, name) for name in compared}, "payment_date": columns.get("paid_date", "")}
     for group in by_number.values():
         if len(group) == 1:
             keep.append(group[0])
@@ -557,7 +559,7 @@ def _duplicates(
             repeated += [r["source_row"] for r in group[1:]]
             continue
         rows = ", ".join(str(r["source_row"]) for r in group)
-        differing = [c for c in compared if len({r[c] for r in group}) > 1]
+        differing = [column_of[c] for c in compared if len({r[c] for r in group}) > 1]
         for record in group:
             rejects.append(
                 Reject(

@@ -166,7 +166,7 @@ def test_a_duplicated_invoice_number_with_different_amounts_rejects_both_and_an_
         (2, "file_duplicate_invoice_number"),
         (3, "file_duplicate_invoice_number"),
     ]
-    assert "rows 2, 3" in parsed.rejects[0].reason and "amount" in parsed.rejects[0].reason
+    assert parsed.rejects[0].reason == "Factura: the same invoice number is on rows 2, 3 with different Importe"
     assert {r.key for r in parsed.rejects} == {"A1"}
     assert any("exact repeats" in w and "rows 5" in w for w in parsed.warnings)
 
@@ -309,3 +309,21 @@ def test_a_row_with_an_invoice_number_is_never_taken_for_a_total_even_for_a_cust
     parsed = read_invoice_file(path)
     assert list(parsed.invoices["invoice_number"]) == ["A1", "A2"]
     assert parsed.skipped == {"total rows": [4, 5, 6]}
+
+
+def test_repeats_of_an_invoice_that_differ_in_what_was_paid_are_not_exact_repeats(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "pagos.csv",
+        [
+            "Factura,Cliente,Fecha,Vencimiento,Importe,Moneda,Importe pagado,Fecha de pago",
+            "A1,C1,2025-04-01,2025-05-01,100.00,MXN,40.00,2025-04-20",
+            "A1,C1,2025-04-01,2025-05-01,100.00,MXN,60.00,2025-04-28",
+        ],
+    )
+    parsed = read_invoice_file(path)
+    assert parsed.invoices.empty  # neither payment is dropped quietly: a person says which is right
+    assert [(r.row, r.rule) for r in parsed.rejects] == [
+        (2, "file_duplicate_invoice_number"),
+        (3, "file_duplicate_invoice_number"),
+    ]
+    assert "Importe pagado" in parsed.rejects[0].reason and "Fecha de pago" in parsed.rejects[0].reason
