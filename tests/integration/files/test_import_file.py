@@ -124,3 +124,32 @@ def test_the_drop_folder_imports_each_file_once_uses_the_mapping_beside_it_and_n
     with pytest.raises(QualityGateFailedError):
         import_drop_folder(fresh_db, folder, imported_at=AT + dt.timedelta(hours=1))
     assert q(fresh_db, "select count(*) from raw.invoices") == [(24,)]
+
+
+def test_a_duplicated_number_with_different_amounts_and_an_unknown_currency_are_quarantined_and_never_land(
+    fresh_db: str, tmp_path: Path
+) -> None:
+    bad = [
+        "D-1;C5;01/03/2026;31/03/2026;100,00;MXN;;",
+        "D-1;C5;01/03/2026;31/03/2026;150,00;MXN;;",
+        "X-1;C5;01/03/2026;31/03/2026;10,00;ZZZ;;",
+    ]
+    rows = [*GOOD, *[f"H-{i};C4;02/03/2026;01/04/2026;5,00;MXN;;" for i in range(40)], *bad]
+    summary = import_file(fresh_db, write(tmp_path / "dup.csv", rows), imported_at=AT)
+    assert summary.gate_passed and summary.quarantined == 3
+    assert q(fresh_db, "select count(*) from raw.invoices where invoice_id in ('D-1', 'X-1')") == [(0,)]
+    assert q(fresh_db, "select count(*) from raw.customers where customer_id = 'C5'") == [(0,)]
+    quarantined = q(
+        fresh_db, "select row_number, record_key, rule, reason from quarantine.rejected_rows order by row_number"
+    )
+    assert quarantined == [
+        (65, "D-1", "file_duplicate_invoice_number", "dup.csv row 65, Folio: the same invoice number is on rows 65, "
+         "66 with different Importe"),
+        (66, "D-1", "file_duplicate_invoice_number", "dup.csv row 66, Folio: the same invoice number is on rows 65, "
+         "66 with different Importe"),
+        (67, "X-1", "file_currency", "dup.csv row 67, Moneda: unknown currency code; expected one of "
+         "MXN, USD, EUR, CAD, GBP, JPY, CNY, BRL, COP, CLP, PEN, ARS"),
+    ]  # fmt: skip
+    loads = q(fresh_db, "select entity, rows_extracted, rows_loaded, rows_quarantined, gate_passed from ops.ingest_loads")
+    assert ("invoices", 66, 63, 3, True) in loads
+    assert {r[0] for r in q(fresh_db, "select distinct load_id from raw.invoices")} == {summary.load_id}
