@@ -150,6 +150,8 @@ def test_a_duplicated_number_with_different_amounts_and_an_unknown_currency_are_
         (67, "X-1", "file_currency", "dup.csv row 67, Moneda: unknown currency code; expected one of "
          "MXN, USD, EUR, CAD, GBP, JPY, CNY, BRL, COP, CLP, PEN, ARS"),
     ]  # fmt: skip
-    loads = q(fresh_db, "select entity, rows_extracted, rows_loaded, rows_quarantined, gate_passed from ops.ingest_loads")
+    loads = q(
+        fresh_db, "select entity, rows_extracted, rows_loaded, rows_quarantined, gate_passed from ops.ingest_loads"
+    )
     assert ("invoices", 66, 63, 3, True) in loads
     assert {r[0] for r in q(fresh_db, "select distinct load_id from raw.invoices")} == {summary.load_id}
