@@ -101,7 +101,23 @@ class ParsedFile:
 
 
 def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None = None) -> ParsedFile:
-    """Read `path` (.csv, .txt or .xlsx) with `mapping` (a FileMapping, a YAML path, or None)."""
+    """Read `path` (.csv, .txt, .xlsx or .xlsm) with `mapping` (a FileMapping, a YAML path, or None
+    for detection alone). Pure: no database, no clock; the same bytes and mapping give the same result.
+
+    Returns a ParsedFile whose `invoices` frame has INVOICE_COLUMNS, one row per good invoice, in file
+    order: ids, `currency` and `status` ('posted' or 'cancelled') as `str`; `customer_name` and `rfc`
+    text or None; `issue_date`, `due_date`, `payment_date` (the date of a payment, even partial),
+    `paid_date` (set only when the invoice is fully paid) and `dispute_opened_date` as datetime64[ns]
+    (NaT when absent); `amount`, `amount_mxn`, `paid_amount` as `Decimal` (None when absent);
+    `credit_terms_days` int or None; `disputed` nullable boolean (<NA> without a dispute column; the
+    warnings say when it has no known date); `source_row` the file's row
+    number. Bad rows are in `rejects` (file row, field, rule, reason naming the file's column), and
+    skipped blank, repeated-header and total rows in `skipped` and `warnings`.
+
+    Raises BadInputError (naming the file, and the row and column when there is one) for what stops
+    the whole file: unreadable or undecodable bytes, no header row, a required column missing, a
+    mapping naming absent columns, dates whose day/month order the file does not tell (or tells both
+    ways) without `date_format:`, amounts mixing decimal commas and points without `decimal:`."""
     import pandas as pd
 
     path = Path(path)
