@@ -327,3 +327,27 @@ def test_repeats_of_an_invoice_that_differ_in_what_was_paid_are_not_exact_repeat
         (3, "file_duplicate_invoice_number"),
     ]
     assert "Importe pagado" in parsed.rejects[0].reason and "Fecha de pago" in parsed.rejects[0].reason
+
+
+def test_an_excel_sheet_named_by_the_mapping_with_numeric_invoice_numbers_and_a_total_row(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = "Portada"
+    cover.append(["Este libro tiene la cartera en otra hoja"])
+    sheet = book.create_sheet("Cartera")
+    sheet.append(["Factura", "Cliente", "Fecha", "Vencimiento", "Importe", "Moneda"])
+    sheet.append([1001, "C1", dt.datetime(2025, 3, 3), "02/04/2025", 1500, "MXN"])
+    sheet.append([1002, "C1", "2025-03-09", dt.datetime(2025, 4, 8), "1.250,50", "MXN"])
+    sheet.append([None, None, None, None, 2750.5, None])
+    path = tmp_path / "libro.xlsx"
+    book.save(path)
+    parsed = read_invoice_file(path, FileMapping(sheet="Cartera", date_format="dd/mm/yyyy"))
+    assert parsed.invoices["invoice_number"].tolist() == ["1001", "1002"]
+    assert parsed.invoices["due_date"].tolist() == [day("2025-04-02"), day("2025-04-08")]
+    assert parsed.invoices["amount"].tolist() == [Decimal("1500"), Decimal("1250.50")]
+    assert parsed.skipped == {"total rows": [4]}
+    with pytest.raises(BadInputError, match=r"file libro.xlsx: no sheet 'Saldos'; sheets: \['Portada', 'Cartera'\]"):
+        read_invoice_file(path, FileMapping(sheet="Saldos"))
