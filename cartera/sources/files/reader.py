@@ -110,9 +110,9 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
     `paid_date` (set only when the invoice is fully paid) and `dispute_opened_date` as datetime64[ns]
     (NaT when absent); `amount`, `amount_mxn`, `paid_amount` as `Decimal` (None when absent);
     `credit_terms_days` int or None; `disputed` nullable boolean (<NA> without a dispute column; the
-    warnings say when it has no known date); `source_row` the file's row
-    number. Bad rows are in `rejects` (file row, field, rule, reason naming the file's column), and
-    skipped blank, repeated-header and total rows in `skipped` and `warnings`.
+    warnings say when it has no known date); `source_row` the file's row number. Bad rows are in
+    `rejects` (file row, field, rule, reason naming the file's column), and skipped blank,
+    repeated-header and total rows in `skipped` and `warnings`.
 
     Raises BadInputError (naming the file, and the row and column when there is one) for what stops
     the whole file: unreadable or undecodable bytes, no header row, a required column missing, a
