@@ -80,7 +80,7 @@ def demo_report(result: DemoResult) -> str:
         outbox = _rows(conn, "select status, count(*) from ops.outbox group by 1 order by 1")
         policy = _rows(
             conn,
-            """select verdict, reason, count(*) from ops.policy_decisions
+            """select verdict, reason, count(distinct (customer_id, channel, invoice_ids)) from ops.policy_decisions
                cross join lateral unnest(reason_codes) as reason
                where stage = 'build' and decided_at::date between %s and %s + 1
                group by 1, 2 order by 1, 3 desc""",
@@ -110,7 +110,7 @@ def demo_report(result: DemoResult) -> str:
         for verdict, reason, count in policy:
             by_verdict.setdefault(verdict, []).append(f"{reason} {count}")
         lines.append(
-            "Contact policy at build (reasons; ops.policy_decisions): "
+            "Contact policy at build, messages by verdict and reason (ops.policy_decisions): "
             + "; ".join(f"{v}: {', '.join(r)}" for v, r in sorted(by_verdict.items()))
         )
     if worklist:
