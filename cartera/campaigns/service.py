@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import jinja2
 import psycopg
@@ -33,11 +32,11 @@ from cartera.channels import ChannelError, EmailChannel, OutboundEmail
 from cartera.db import connect
 from cartera.logs import get_logger
 from cartera.policy import audit as policy_audit
-from cartera.policy.models import SentMessage
+from cartera.policy.models import Payment, SentMessage
+from cartera.run_dates import BOOKS_TZ
 
 _log = get_logger(__name__)
 IMPLEMENTED_CHANNELS = ("email",)  # whatsapp/sms steps fall through to the next channel listed
-BOOKS_TZ = ZoneInfo("America/Mexico_City")
 MAX_SEND_ATTEMPTS = 3
 
 
@@ -131,24 +130,32 @@ def build_batch(
         customer_ids = {c.customer_id for c in candidates}
         profiles = data.load_profiles(conn, customer_ids, planned_at)
         holds = data.load_holds(conn, customer_ids)
-        batch_id = outbox.open_batch(conn, as_of, playbook.version, planned_at)
         engine = policy_engine()  # loaded before the batch opens: a bad rule pack fails fast
+        batch_id = outbox.open_batch(conn, as_of, playbook.version, planned_at)
         history: dict[str, list[SentMessage]] = {}
+        payments: dict[str, list[Payment]] = {}
+
+        def record(
+            decision: Decision, candidate: Candidate, channel: str | None = None, key: str | None = None
+        ) -> None:
+            outbox.record_decision(
+                conn,
+                decision,
+                stage="build",
+                at=planned_at,
+                customer_id=candidate.customer_id,
+                step=candidate.step.name,
+                channel=channel,
+                batch_id=batch_id,
+                key=key,
+            )
+
         counts["candidates"] = len(candidates)
         for candidate in candidates:
             customer = candidate.customer_id
             denials = invoice_denials(candidate, holds, planned_at)
             for denial in denials:
-                outbox.record_decision(
-                    conn,
-                    denial,
-                    stage="build",
-                    at=planned_at,
-                    customer_id=customer,
-                    step=candidate.step.name,
-                    channel=None,
-                    batch_id=batch_id,
-                )
+                record(denial, candidate)
             denied_ids = {d.invoice_id for d in denials}
             candidate = candidate.with_invoices(i for i in candidate.invoices if i.invoice_id not in denied_ids)
             if not candidate.invoices:
@@ -163,39 +170,21 @@ def build_batch(
                     "Escalated to the collector queue; no automatic message.",
                     rule_id="playbook/escalation",
                 )
-                outbox.record_decision(
-                    conn,
-                    escalation,
-                    stage="build",
-                    at=planned_at,
-                    customer_id=customer,
-                    step=candidate.step.name,
-                    channel=None,
-                    batch_id=batch_id,
-                    key=key,
-                )
+                record(escalation, candidate, key=key)
                 counts["escalated"] += int(inserted)
                 continue
             profile = profiles.get(customer) or ContactProfile(customer_id=customer, timezone=None, has_email=False)
             channel = _choose_channel(candidate.step, profile)
             candidate = candidate.with_channel(channel) if channel else candidate
-            if customer not in history:
+            if customer not in history:  # once per customer: a customer may have several steps today
                 history[customer] = data.load_history(conn, customer, include_scheduled=True)
-            payments = data.load_recent_payments(conn, customer, planned_at)
-            decision = check(candidate, profile, history[customer], holds, planned_at, payments=payments, engine=engine)
+                payments[customer] = data.load_recent_payments(conn, customer, planned_at)
+            decision = check(
+                candidate, profile, history[customer], holds, planned_at, payments=payments[customer], engine=engine
+            )
             key = outbox.idempotency_key(customer, candidate.invoice_ids, candidate.step.name, channel or "-", as_of)
             _audit(conn, decision, "build", planned_at, batch_id=batch_id, key=key)
-            outbox.record_decision(
-                conn,
-                decision,
-                stage="build",
-                at=planned_at,
-                customer_id=customer,
-                step=candidate.step.name,
-                channel=channel,
-                batch_id=batch_id,
-                key=key,
-            )
+            record(decision, candidate, channel, key)
             if decision.verdict == "deny":
                 counts["denied"] += 1
                 continue
