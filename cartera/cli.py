@@ -252,10 +252,9 @@ def hold(
     note: Annotated[str | None, typer.Option(help="Free text for the collectors (no personal data)")] = None,
 ) -> None:
     """Stop (or, for a promise to pay with a date, postpone) reminders to a customer or an invoice, from now."""
-    from zoneinfo import ZoneInfo
-
     from cartera.config import get_settings
     from cartera.db import connect
+    from cartera.run_dates import BOOKS_TZ
 
     if reason not in ("dispute", "promise_to_pay", "payment_reported", "legal", "manual"):
         raise typer.BadParameter("reason must be dispute, promise_to_pay, payment_reported, legal or manual")
@@ -263,7 +262,7 @@ def hold(
     if until:
         # The end of the promised day in the books' zone: the engine adds the rule pack's grace.
         day = dt.date.fromisoformat(until) + dt.timedelta(days=1)
-        promised = dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo("America/Mexico_City"))
+        promised = dt.datetime.combine(day, dt.time(0), tzinfo=BOOKS_TZ)
     with connect(get_settings().warehouse_dsn) as conn:
         row = conn.execute(
             "insert into ops.holds (customer_id, invoice_id, reason, opened_at, until, note) "

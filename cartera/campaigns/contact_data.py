@@ -11,15 +11,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import psycopg
 
 from cartera.campaigns.candidates import OpenItem, open_item_from_row
 from cartera.campaigns.contact_check import ContactProfile, Hold
 from cartera.policy.models import Payment, SentMessage
+from cartera.run_dates import BOOKS_TZ
 
-BOOKS_TZ = ZoneInfo("America/Mexico_City")
 GAVE_UP = 1000  # outbox.mark_failed(give_up=True) sets attempts to at least this
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from zoneinfo import ZoneInfo
 
 import holidays
 
-BOOKS_TZ = ZoneInfo("America/Mexico_City")
+from cartera.run_dates import BOOKS_TZ
 
 
 class BusinessCalendar:
