@@ -279,16 +279,18 @@ def _header(path: Path, rows: list[tuple[int, list[Any]]], settings: FileMapping
         if score > best_score:
             best, best_score = position, score
     if wanted and best_score[0] < len(wanted):
-        shown = best if best is not None else next((i for i, (_, c) in enumerate(rows) if any(c)), None)
-        cells = rows[shown][1] if shown is not None else []
+        cells = rows[best][1] if best is not None else []
         found = {hdr.normalise(c) for c in cells if isinstance(c, str)}
         missing = sorted(v for v in settings.columns.values() if hdr.normalise(v) not in found)
-        where = f"its header row (row {rows[shown][0]})" if shown is not None else "it is empty and"
-        raise BadInputError(
-            f"the mapping names columns {missing} that are not in the file; {where} has "
-            f"{[c for c in cells if c not in ('', None)]}",
-            file=path.name,
+        # Show the row only when it reads like a header: a data row may hold names and e-mails,
+        # and this message ends up in logs.
+        looks_like_header = best is not None and (best_score[0] > 0 or best_score[1] >= 2)
+        where = (
+            f"its header row (row {rows[best][0]}) has {[c for c in cells if c not in ('', None)]}"
+            if looks_like_header and best is not None
+            else "no row among the first 30 reads like a header"
         )
+        raise BadInputError(f"the mapping names columns {missing} that are not in the file; {where}", file=path.name)
     if best is None or (best_score[0] == 0 and best_score[1] < 2):
         raise BadInputError(
             "no header row found: none of the first 30 rows names the columns (invoice, customer, date, "

@@ -351,3 +351,13 @@ def test_an_excel_sheet_named_by_the_mapping_with_numeric_invoice_numbers_and_a_
     assert parsed.skipped == {"total rows": [4]}
     with pytest.raises(BadInputError, match=r"file libro.xlsx: no sheet 'Saldos'; sheets: \['Portada', 'Cartera'\]"):
         read_invoice_file(path, FileMapping(sheet="Saldos"))
+
+
+def test_a_mapping_error_on_a_file_without_a_header_never_prints_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "sin_encabezado.csv"
+    path.write_text("F-1,Juana Pérez,juana@example.mx,2025-04-01,100.00\n", encoding="utf-8")
+    with pytest.raises(BadInputError) as error:
+        read_invoice_file(path, FileMapping(columns={"amount": "Importe"}))
+    message = str(error.value)
+    assert "Importe" in message and "reads like a header" in message
+    assert "juana" not in message.lower() and "Pérez" not in message
