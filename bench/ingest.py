@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
 
 from bench.report import machine, write_section
 from cartera.config import REPO_ROOT
-from cartera.db import dsn_url, init_warehouse
+from cartera.db import scratch_database
 
 
 def _server_dsn() -> str:
@@ -40,12 +39,7 @@ def run(customers: int, months: int) -> dict[str, object]:
     from cartera.sources.generator import generate
 
     server = _server_dsn()
-    name = f"cartera_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    dsn = dsn_url(server, dbname=name)
-    try:
-        init_warehouse(dsn)
+    with scratch_database(server, "cartera_bench") as dsn:
         t = time.perf_counter()
         generate(dsn, customers=customers, months=months, as_of=dt.date(2026, 10, 31))
         generate_s = time.perf_counter() - t
@@ -70,9 +64,6 @@ def run(customers: int, months: int) -> dict[str, object]:
                 cur.executemany(statement, [tuple(None if v != v else v for v in row) for row in values])  # NaN -> NULL
             conn.commit()
             insert_s = time.perf_counter() - t
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')
     return {
         "customers": customers,
         "months": months,

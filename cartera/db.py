@@ -98,3 +98,23 @@ def dsn_url(dsn: str, *, dbname: str | None = None) -> str:
     host = params.get("host", "127.0.0.1")
     port = params.get("port", 5432)
     return f"postgresql://{auth}{host}:{port}/{dbname or params.get('dbname', 'postgres')}"
+
+
+@contextmanager
+def scratch_database(server_dsn: str, prefix: str, *, with_tables: bool = True) -> Iterator[str]:
+    """A new, uniquely named database on the server of `server_dsn` (cartera's tables created
+    unless `with_tables` is False), dropped on exit even if connections remain. For tests and
+    benchmarks: nothing in the pipeline creates databases this way."""
+    import uuid
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    try:
+        dsn = dsn_url(server_dsn, dbname=name)
+        if with_tables:
+            init_warehouse(dsn)
+        yield dsn
+    finally:
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))

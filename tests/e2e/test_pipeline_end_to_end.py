@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,12 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 AS_OF = dt.date(2026, 11, 24)
 EARLY = dt.datetime(2026, 11, 24, 13, 30, tzinfo=dt.UTC)
 LATE = dt.datetime(2026, 11, 24, 17, 0, tzinfo=dt.UTC)
-
-
-def _with_db(dsn: str, name: str) -> str:
-    from cartera.db import dsn_url
-
-    return dsn_url(dsn, dbname=name)
 
 
 class Day:
@@ -65,39 +58,36 @@ class Day:
 
 @pytest.fixture(scope="module")
 def day(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
-    name = f"cartera_e2e_{uuid.uuid4().hex[:8]}"
-    airflow_name = f"{name}_airflow"
-    with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-        admin.execute(f'create database "{airflow_name}"')
-    dsn = _with_db(pg_server_dsn, name)
-    state = tmp_path_factory.mktemp("e2e-state")
-    fake = FakeSendGrid(state / "fake-sendgrid")
-    base_url = fake.start()
-    saved = dict(os.environ)
-    os.environ.update(
-        {
-            "CARTERA_DATABASE_URL": dsn,
-            "CARTERA_AIRFLOW_DATABASE_URL": _with_db(pg_server_dsn, airflow_name),
-            "CARTERA_SENDGRID_API_KEY": "SG.e2e-test-key",
-            "CARTERA_SENDGRID_HOST": base_url,
-        }
-    )
-    from cartera.config import get_settings
+    from cartera.db import scratch_database
 
-    get_settings.cache_clear()
-    try:
-        the_day = Day(dsn, state, fake)
-        the_day.run(("ingest_erp", "warehouse", "training", "scoring", "kpi_snapshot", "campaigns"), EARLY)
-        yield the_day
-    finally:
-        fake.stop()
-        os.environ.clear()
-        os.environ.update(saved)
+    with (
+        scratch_database(pg_server_dsn, "cartera_e2e", with_tables=False) as dsn,
+        scratch_database(pg_server_dsn, "cartera_e2e_airflow", with_tables=False) as airflow_dsn,
+    ):
+        state = tmp_path_factory.mktemp("e2e-state")
+        fake = FakeSendGrid(state / "fake-sendgrid")
+        base_url = fake.start()
+        saved = dict(os.environ)
+        os.environ.update(
+            {
+                "CARTERA_DATABASE_URL": dsn,
+                "CARTERA_AIRFLOW_DATABASE_URL": airflow_dsn,
+                "CARTERA_SENDGRID_API_KEY": "SG.e2e-test-key",
+                "CARTERA_SENDGRID_HOST": base_url,
+            }
+        )
+        from cartera.config import get_settings
+
         get_settings.cache_clear()
-        with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')
-            admin.execute(f'drop database if exists "{airflow_name}" with (force)')
+        try:
+            the_day = Day(dsn, state, fake)
+            the_day.run(("ingest_erp", "warehouse", "training", "scoring", "kpi_snapshot", "campaigns"), EARLY)
+            yield the_day
+        finally:
+            fake.stop()
+            os.environ.clear()
+            os.environ.update(saved)
+            get_settings.cache_clear()
 
 
 def _key(message: dict[str, object]) -> str:

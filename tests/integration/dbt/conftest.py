@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from warehouse_builds import dbt_build, failures, load_raw_sql, query
 
@@ -20,23 +18,13 @@ def book_warehouse(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory)
     """A database with cartera's DDL, the hand-checked book of raw_book.sql, and the warehouse
     built as of 2026-11-24. Shared by a module's tests (one build: they only read the marts);
     otherwise the same as the `fresh_db` fixture."""
-    from cartera.db import init_warehouse
+    from cartera.db import scratch_database
 
-    name = f"cartera_dbt_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')  # type: ignore[arg-type]
-    params = psycopg.conninfo.conninfo_to_dict(pg_server_dsn)
-    params["dbname"] = name
-    dsn = psycopg.conninfo.make_conninfo(**params)  # type: ignore[arg-type]
-    try:
-        init_warehouse(dsn)
+    with scratch_database(pg_server_dsn, "cartera_dbt") as dsn:
         load_raw_sql(dsn, (HERE / "raw_book.sql").read_text())
         result = dbt_build(dsn, as_of=BOOK_AS_OF, work_dir=tmp_path_factory.mktemp("dbt_book"))
         assert result.success, failures(result)
         yield dsn
-    finally:
-        with psycopg.connect(pg_server_dsn, autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')  # type: ignore[arg-type]
 
 
 @pytest.fixture
