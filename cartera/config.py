@@ -8,6 +8,7 @@ the environment or an Airflow connection, never from the repository.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +40,14 @@ class Settings(BaseSettings):
         default=None, description="DSN of the ERP source database. None: the warehouse database (schema `erp`)."
     )
     erp_schema: str = Field(default="erp", description="Schema that holds the ERP's tables.")
+    erp_extract_overlap: dt.timedelta = Field(
+        default=dt.timedelta(days=1),
+        ge=dt.timedelta(0),
+        description=(
+            "How far before its watermark each ERP extract re-reads (seconds or ISO 8601, e.g. PT6H): a row "
+            "whose transaction commits later than this after its write_date could be missed (cartera/sources/README.md)."
+        ),
+    )
     state_dir: Path = Field(
         default_factory=_default_state_dir, description="Local state: embedded Postgres, outbox files."
     )
@@ -52,6 +61,23 @@ class Settings(BaseSettings):
     from_name: str = Field(default="Cobranza")
     company_name: str = Field(default="Distribuidora Ejemplo S.A. de C.V.")
     email_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Dispatch safety (cartera/campaigns/dispatch.py, docs/reliability.md).
+    provider_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=300, description="HTTP time-out of one provider request (no retry inside a send)."
+    )
+    dispatch_lease_seconds: int = Field(
+        default=300, ge=30, le=86_400, description="How long a claimed row may stay 'sending' before it is reclaimed."
+    )
+    reconcile_window_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=10_080,
+        description="How long an 'unknown' send is looked for at the provider before it is held for review.",
+    )
+    circuit_failure_threshold: int = Field(
+        default=5, ge=1, le=1000, description="Consecutive provider failures that open its circuit."
+    )
+    circuit_cooldown_seconds: int = Field(default=300, ge=1, le=86_400, description="How long an open circuit waits.")
     import_dir: Path | None = Field(
         default=None,
         description="Drop folder of invoice exports for the ingest_files DAG (default: <state_dir>/imports).",
@@ -59,6 +85,43 @@ class Settings(BaseSettings):
     policy_creditor_file: Path | None = Field(
         default=None,
         description="YAML of the creditor's own contact settings (may only tighten the country's rule pack).",
+    )
+    # SMS and WhatsApp through Twilio (cartera/channels/twilio_messaging.py, docs/channels.md).
+    twilio_account_sid: str | None = Field(default=None, description="Twilio Account SID (AC…).")
+    twilio_auth_token: SecretStr | None = Field(
+        default=None, description="Twilio auth token; also the key that signs its webhooks."
+    )
+    twilio_sms_from: str | None = Field(default=None, description="SMS sender: a Twilio number in E.164.")
+    twilio_whatsapp_from: str | None = Field(
+        default=None, description="WhatsApp sender in E.164 (the whatsapp: prefix is added)."
+    )
+    twilio_base_url: str | None = Field(
+        default=None, description="Base URL of the Twilio REST API; a local fake server in demo and tests."
+    )
+    twilio_status_callback_base: str | None = Field(
+        default=None,
+        description="Public base URL of our webhook receiver; /twilio/status is appended. None: no status callbacks.",
+    )
+    sms_max_segments: int = Field(
+        default=4, ge=1, le=10, description="Longest SMS sent, in segments; a longer text is refused."
+    )
+    whatsapp_templates_file: Path | None = Field(
+        default=None,
+        description="YAML mapping our WhatsApp template names and languages to approved Twilio Content SIDs.",
+    )
+    # The webhook receiver (cartera/receiver, docs/receiver.md). Twilio signs with twilio_auth_token
+    # over the URL it called: twilio_status_callback_base + /twilio/status or /twilio/inbound.
+    sendgrid_webhook_public_key: str | None = Field(
+        default=None, description="The Signed Event Webhook's verification key (base64 DER, as SendGrid shows it)."
+    )
+    sendgrid_inbound_secret: SecretStr | None = Field(
+        default=None, description="The secret path segment of the Inbound Parse URL (/sendgrid/inbound/<secret>)."
+    )
+    receiver_replay_tolerance_seconds: int = Field(
+        default=600, ge=30, le=86_400, description="A signed event older (or further ahead) than this is refused."
+    )
+    receiver_max_body_bytes: int = Field(
+        default=5_000_000, ge=10_000, le=50_000_000, description="Larger webhook bodies are refused with 413."
     )
 
     @property

@@ -12,10 +12,13 @@ import os
 from typing import Any
 
 
-def default_args(retries: int, retry_delay_minutes: float) -> dict[str, Any]:
-    """``default_args`` for a DAG: `retries` unless CARTERA_TASK_RETRIES overrides it."""
+def default_args(retries: int, retry_delay_minutes: float, *, timeout_minutes: float) -> dict[str, Any]:
+    """``default_args`` for a DAG: `retries` unless CARTERA_TASK_RETRIES overrides it, and an
+    ``execution_timeout`` for every task (a hung provider or database must fail the task, not
+    hold the slot forever; a killed dispatch leaves leased rows that the next run reclaims)."""
     override = os.environ.get("CARTERA_TASK_RETRIES")
     return {
         "retries": int(override) if override not in (None, "") else retries,
         "retry_delay": dt.timedelta(minutes=retry_delay_minutes),
+        "execution_timeout": dt.timedelta(minutes=timeout_minutes),
     }

@@ -120,9 +120,12 @@ def build_batch_for_run(as_of: str, context: dict[str, Any]) -> dict[str, Any]:
 
 
 def dispatch_for_run(context: dict[str, Any]) -> dict[str, Any]:
-    from cartera.campaigns import dispatch
+    """Send what is due. The law is checked, and `sent_at` stamped, at the real instant of each
+    send (the system clock), not the run's logical date: a late, cleared or backfilled run
+    re-decides with the real time and defers what is outside its window."""
+    from cartera.campaigns import dispatch, system_clock
 
-    return _result(dispatch(warehouse_dsn(), run_instant(context)))
+    return _result(dispatch(warehouse_dsn(), system_clock))
 
 
 def kpi_snapshot_for_run(context: dict[str, Any]) -> dict[str, Any]:

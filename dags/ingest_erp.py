@@ -25,7 +25,7 @@ from cartera.dag_defaults import default_args
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     tags=["cartera", "ingest"],
-    default_args=default_args(retries=2, retry_delay_minutes=5),
+    default_args=default_args(retries=2, retry_delay_minutes=5, timeout_minutes=60),
     params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
 )

@@ -28,7 +28,7 @@ from cartera.dag_defaults import default_args
     catchup=False,
     max_active_runs=1,
     tags=["cartera", "ingest"],
-    default_args=default_args(retries=1, retry_delay_minutes=5),
+    default_args=default_args(retries=1, retry_delay_minutes=5, timeout_minutes=30),
     params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
 )

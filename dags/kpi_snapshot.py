@@ -21,7 +21,7 @@ from cartera.dag_defaults import default_args
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     tags=["cartera", "kpi"],
-    default_args=default_args(retries=1, retry_delay_minutes=5),
+    default_args=default_args(retries=1, retry_delay_minutes=5, timeout_minutes=20),
     params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
 )

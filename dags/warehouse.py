@@ -26,7 +26,7 @@ from cartera.dbt_config import dbt_build_kwargs
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     tags=["cartera", "warehouse", "dbt"],
-    default_args=default_args(retries=1, retry_delay_minutes=2),
+    default_args=default_args(retries=1, retry_delay_minutes=2, timeout_minutes=60),
     params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
 )

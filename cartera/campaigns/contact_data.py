@@ -26,12 +26,23 @@ GAVE_UP = 1000  # outbox.mark_failed(give_up=True) sets attempts to at least thi
 class Recipient:
     """Who a message goes to. Holds personal data: never log it."""
 
-    email: str
+    email: str | None
     contact_name: str | None
     language: str
+    mobile: str | None = None
 
     def __repr__(self) -> str:  # keep addresses out of tracebacks and logs
         return f"Recipient(language={self.language!r})"
+
+    def address_for(self, channel: str) -> str | None:
+        """The address a channel sends to: the e-mail, or the mobile in E.164 for SMS/WhatsApp."""
+        if channel == "email":
+            return self.email
+        if channel in ("sms", "whatsapp") and self.mobile:
+            from cartera.channels.phones import to_e164
+
+            return to_e164(self.mobile)
+        return None
 
 
 def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.datetime) -> dict[str, ContactProfile]:
@@ -82,18 +93,21 @@ def load_history(
     conn: psycopg.Connection, customer_id: str, *, include_scheduled: bool, exclude_outbox_id: int | None = None
 ) -> list[SentMessage]:
     """Reminders to this customer on any channel, as the policy engine counts them: sent ones
-    (a permanently failed one counts as an attempt and pauses its channel), plus (at build time,
+    (a permanently failed one counts as an attempt and pauses its channel), ones that may have
+    been sent (in flight, unknown, held for review: counted as sent at their claim, so a cap is
+    never exceeded by a message whose fate is not yet known), plus (at build time,
     `include_scheduled`) rows still waiting to go out, at their planned instant."""
     rows = conn.execute(
         """
         select case when status = 'sent' then sent_at
                     when status = 'failed' and attempts >= %(gave_up)s then coalesce(claimed_at, updated_at)
+                    when status in ('sending', 'unknown', 'review') then coalesce(claimed_at, not_before)
                     else not_before end,
                channel, invoice_ids, status, attempts
         from ops.outbox
         where customer_id = %(customer)s and outbox_id is distinct from %(exclude)s
-          and (status = 'sent' or (status = 'failed' and attempts >= %(gave_up)s)
-               or (%(scheduled)s and status in ('pending', 'deferred', 'sending', 'failed')))
+          and (status in ('sent', 'sending', 'unknown', 'review') or (status = 'failed' and attempts >= %(gave_up)s)
+               or (%(scheduled)s and status in ('pending', 'deferred', 'failed')))
         """,
         {"customer": customer_id, "exclude": exclude_outbox_id, "gave_up": GAVE_UP, "scheduled": include_scheduled},
     ).fetchall()
@@ -160,12 +174,16 @@ def closed_placeholder(invoice_id: str, customer_id: str) -> OpenItem:
 
 
 def load_recipient(conn: psycopg.Connection, customer_id: str) -> Recipient | None:
-    """The primary contact's address, name and language (None without an address)."""
+    """The primary contact's addresses, name and language (None without any address)."""
     row = conn.execute(
-        "select email, contact_name, preferred_language from marts.dim_contacts where customer_id = %s",
+        "select email, contact_name, preferred_language, mobile from marts.dim_contacts where customer_id = %s",
         (customer_id,),
     ).fetchone()
-    if row is None or not row[0] or not str(row[0]).strip():
+    if row is None:
+        return None
+    email = str(row[0]).strip() if row[0] and str(row[0]).strip() else None
+    mobile = str(row[3]).strip() if row[3] and str(row[3]).strip() else None
+    if email is None and mobile is None:
         return None
     language = row[2] if row[2] in ("es-MX", "en-US") else "es-MX"
-    return Recipient(email=str(row[0]).strip(), contact_name=row[1], language=language)
+    return Recipient(email=email, contact_name=row[1], language=language, mobile=mobile)

@@ -3,9 +3,17 @@ the writes around it (batches, escalations, the decision audit, status changes).
 
 Idempotency: the key is sha256 of (customer, sorted invoice set, step, channel, business day);
 inserts use ``ON CONFLICT DO NOTHING`` on its unique constraint, so rebuilding a day's batch, or
-two builders racing, never creates a second row. Sending is at-most-once: :func:`claim_due`
-moves rows to ``sending`` in its own committed transaction (``FOR UPDATE SKIP LOCKED``) before
-any network call, and only rows in pending/deferred/failed are ever claimed.
+two builders racing, never creates a second row.
+
+Status of a row (docs/reliability.md has the whole picture)::
+
+    pending ─claim─▶ sending ─▶ sent | cancelled | deferred | failed (retried) | unknown
+    unknown ─reconcile─▶ sent (the provider has it) | review (no confirmation in the window)
+    sending past its lease ─▶ unknown (an attempt had started) | pending (none had)
+
+:func:`claim_due` moves rows to ``sending`` with a lease in its own committed transaction
+(``FOR UPDATE SKIP LOCKED``) before any network call; only pending, deferred, or failed rows
+with attempts left are ever claimed. Nothing here resends an ``unknown`` or ``review`` row.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -49,6 +58,7 @@ class OutboxRow:
     tone: str
     channel: str
     attempts: int
+    lease_until: dt.datetime | None = None
 
 
 def open_batch(conn: psycopg.Connection, as_of: dt.date, playbook_version: str, planned_at: dt.datetime) -> str:
@@ -196,28 +206,7 @@ def has_due(conn: psycopg.Connection, now: dt.datetime, *, max_attempts: int) ->
     return bool(row and row[0])
 
 
-def claim_due(conn: psycopg.Connection, now: dt.datetime, *, limit: int, max_attempts: int) -> list[OutboxRow]:
-    """Move up to `limit` due rows (pending, deferred, or failed with attempts left) to
-    ``sending`` and return them. Commits, so other dispatchers skip them from then on."""
-    rows = conn.execute(
-        """
-        with due as (
-            select outbox_id from ops.outbox
-            where not_before <= %(now)s
-              and (status in ('pending', 'deferred') or (status = 'failed' and attempts < %(max_attempts)s))
-            order by not_before, outbox_id
-            for update skip locked
-            limit %(limit)s
-        )
-        update ops.outbox o set status = 'sending', attempts = o.attempts + 1, claimed_at = %(now)s,
-            updated_at = %(now)s
-        from due where o.outbox_id = due.outbox_id
-        returning o.outbox_id, o.idempotency_key, o.batch_id, o.as_of_date, o.customer_id, o.invoice_ids, o.step,
-            o.template, o.tone, o.channel, o.attempts
-        """,
-        {"now": now, "limit": limit, "max_attempts": max_attempts},
-    ).fetchall()
-    conn.commit()
+def _rows(records: list[tuple[Any, ...]]) -> list[OutboxRow]:
     claimed = [
         OutboxRow(
             int(r[0]),
@@ -231,23 +220,103 @@ def claim_due(conn: psycopg.Connection, now: dt.datetime, *, limit: int, max_att
             str(r[8]),
             str(r[9]),
             int(r[10]),
+            r[11],
         )
-        for r in rows
+        for r in records
     ]
     return sorted(claimed, key=lambda row: row.outbox_id)
 
 
-def mark_sent(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, provider_message_id: str | None) -> None:
+def claim_due(
+    conn: psycopg.Connection,
+    now: dt.datetime,
+    *,
+    limit: int,
+    max_attempts: int,
+    lease: dt.timedelta = dt.timedelta(minutes=5),
+    channels: Iterable[str] | None = None,
+) -> list[OutboxRow]:
+    """Move up to `limit` due rows (pending, deferred, or failed with attempts left; on
+    `channels` if given) to ``sending`` with a lease until ``now + lease``, and return them.
+    Commits, so other dispatchers skip them from then on."""
+    rows = conn.execute(
+        """
+        with due as (
+            select outbox_id from ops.outbox
+            where not_before <= %(now)s
+              and (status in ('pending', 'deferred') or (status = 'failed' and attempts < %(max_attempts)s))
+              and (%(channels)s::text[] is null or channel = any(%(channels)s::text[]))
+            order by not_before, outbox_id
+            for update skip locked
+            limit %(limit)s
+        )
+        update ops.outbox o set status = 'sending', attempts = o.attempts + 1, claimed_at = %(now)s,
+            lease_until = %(lease_until)s, updated_at = %(now)s
+        from due where o.outbox_id = due.outbox_id
+        returning o.outbox_id, o.idempotency_key, o.batch_id, o.as_of_date, o.customer_id, o.invoice_ids, o.step,
+            o.template, o.tone, o.channel, o.attempts, o.lease_until
+        """,
+        {
+            "now": now,
+            "limit": limit,
+            "max_attempts": max_attempts,
+            "lease_until": now + lease,
+            "channels": sorted(channels) if channels is not None else None,
+        },
+    ).fetchall()
+    conn.commit()
+    return _rows(rows)
+
+
+def release(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, not_before: dt.datetime, reason: str) -> None:
+    """Give a claimed row back untouched (no attempt counted): a stopped batch, an open circuit."""
     conn.execute(
-        "update ops.outbox set status = 'sent', sent_at = %s, provider_message_id = %s, status_reason = null, "
-        "last_error = null, updated_at = %s where outbox_id = %s and status = 'sending'",
-        (now, provider_message_id, now, outbox_id),
+        "update ops.outbox set status = 'pending', not_before = greatest(not_before, %s), status_reason = %s, "
+        "attempts = greatest(attempts - 1, 0), lease_until = null, updated_at = %s "
+        "where outbox_id = %s and status = 'sending'",
+        (not_before, reason, now, outbox_id),
+    )
+
+
+def mark_sent(
+    conn: psycopg.Connection,
+    outbox_id: int,
+    now: dt.datetime,
+    provider_message_id: str | None,
+    *,
+    sent_at: dt.datetime | None = None,
+    from_statuses: tuple[str, ...] = ("sending",),
+) -> None:
+    """The provider accepted the message; `sent_at` is the instant the request left (default `now`)."""
+    conn.execute(
+        "update ops.outbox set status = 'sent', sent_at = %s, provider_message_id = coalesce(%s, provider_message_id), "
+        "status_reason = null, last_error = null, lease_until = null, updated_at = %s "
+        "where outbox_id = %s and status = any(%s)",
+        (sent_at or now, provider_message_id, now, outbox_id, list(from_statuses)),
+    )
+
+
+def mark_unknown(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, error: str) -> None:
+    """The request may have reached the provider: never resend before reconciliation."""
+    conn.execute(
+        "update ops.outbox set status = 'unknown', last_error = %s, lease_until = null, updated_at = %s "
+        "where outbox_id = %s and status = 'sending'",
+        (error[:500], now, outbox_id),
+    )
+
+
+def mark_review(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, reason: str) -> None:
+    """No confirmation inside the reconciliation window: held for a person (never resent by itself)."""
+    conn.execute(
+        "update ops.outbox set status = 'review', status_reason = %s, updated_at = %s "
+        "where outbox_id = %s and status = 'unknown'",
+        (reason, now, outbox_id),
     )
 
 
 def mark_cancelled(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, reason_code: str) -> None:
     conn.execute(
-        "update ops.outbox set status = 'cancelled', status_reason = %s, updated_at = %s "
+        "update ops.outbox set status = 'cancelled', status_reason = %s, lease_until = null, updated_at = %s "
         "where outbox_id = %s and status = 'sending'",
         (reason_code, now, outbox_id),
     )
@@ -258,7 +327,7 @@ def mark_deferred(
 ) -> None:
     # A deferral is not a failed attempt: give the attempt back so deferrals never exhaust retries.
     conn.execute(
-        "update ops.outbox set status = 'deferred', not_before = %s, status_reason = %s, "
+        "update ops.outbox set status = 'deferred', not_before = %s, status_reason = %s, lease_until = null, "
         "attempts = greatest(attempts - 1, 0), updated_at = %s where outbox_id = %s and status = 'sending'",
         (next_allowed_at, reason_code, now, outbox_id),
     )
@@ -267,11 +336,40 @@ def mark_deferred(
 def mark_failed(
     conn: psycopg.Connection, outbox_id: int, now: dt.datetime, error: str, retry_at: dt.datetime, *, give_up: bool
 ) -> None:
-    """Record a failed send (error: a code or status, never a payload) and when to retry; with
-    `give_up` (a permanent error) the row is never claimed again (attempts set very high)."""
+    """Record a send the provider certainly did not accept (error: a code or status, never a
+    payload) and when to retry; with `give_up` (a permanent error) the row is never claimed
+    again (attempts set very high)."""
     conn.execute(
         "update ops.outbox set status = 'failed', last_error = %s, not_before = %s, updated_at = %s, "
-        "attempts = case when %s then greatest(attempts, 1000) else attempts end "
+        "lease_until = null, attempts = case when %s then greatest(attempts, 1000) else attempts end "
         "where outbox_id = %s and status = 'sending'",
         (error[:500], retry_at, now, give_up, outbox_id),
     )
+
+
+def expired_leases(conn: psycopg.Connection, now: dt.datetime) -> list[tuple[int, bool]]:
+    """Rows left in ``sending`` past their lease (a dispatcher crashed, was killed or lost its
+    database), each with whether an attempt had started (locked; the caller commits)."""
+    rows = conn.execute(
+        """
+        select o.outbox_id,
+               exists (select 1 from ops.send_attempts a where a.outbox_id = o.outbox_id and a.finished_at is null)
+        from ops.outbox o
+        where o.status = 'sending' and coalesce(o.lease_until, o.claimed_at + interval '5 minutes') < %s
+        order by o.outbox_id
+        for update of o skip locked
+        """,
+        (now,),
+    ).fetchall()
+    return [(int(r[0]), bool(r[1])) for r in rows]
+
+
+def load_rows(conn: psycopg.Connection, status: str, *, limit: int = 1000) -> list[OutboxRow]:
+    """Rows in `status` (for reconciliation), locked so two dispatchers do not both handle one."""
+    rows = conn.execute(
+        "select o.outbox_id, o.idempotency_key, o.batch_id, o.as_of_date, o.customer_id, o.invoice_ids, o.step, "
+        "o.template, o.tone, o.channel, o.attempts, o.lease_until from ops.outbox o where o.status = %s "
+        "order by o.outbox_id limit %s for update skip locked",
+        (status, limit),
+    ).fetchall()
+    return _rows(rows)

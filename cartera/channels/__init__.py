@@ -1,33 +1,73 @@
-"""Outbound channels: one module per outside system (``sendgrid_email.py`` for e-mail), behind
-the small interface below, so the campaigns code never speaks a provider's API directly.
+"""Outbound channels: one module per outside system (``sendgrid_email.py`` for e-mail,
+``twilio_messaging.py`` for SMS and WhatsApp), behind the small interface below, so the campaigns
+code never speaks a provider's API directly.
 
-A channel raises :class:`ChannelError` when a message could not be handed over: ``transient``
-errors (rate limit, provider outage, network) may be retried later; permanent ones (a rejected
-payload, bad credentials) need a person. Error text carries codes and field names only, never an
-address or a message body.
+Exactly once with providers that do not de-duplicate
+----------------------------------------------------
+A channel makes **one** request per :meth:`Channel.send` and never retries a request that may
+have reached the provider: retrying is the dispatcher's decision, taken only after
+reconciliation. So :class:`ChannelError` says *what is known* about the message:
+
+* ``outcome="not_sent"``: the provider certainly did not accept it (connection refused before
+  the request left, 400/422 validation, 429 rate limit). ``transient`` says whether a later
+  attempt may succeed; ``retry_after`` carries the provider's Retry-After (seconds) if given.
+* ``outcome="unknown"``: the request may have been accepted (time-out or reset after the request
+  left, a 5xx). The row must be reconciled with :meth:`Channel.find_sent` before anything else.
+* ``outcome="auth"``: 401/403, a configuration error. The batch stops; nothing is a bounce.
+
+Error text carries codes and field names only, never an address or a message body.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
+
+ChannelName = Literal["email", "sms", "whatsapp"]
+Outcome = Literal["not_sent", "unknown", "auth"]
+_HEADER_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def header_safe(value: str | None, *, max_length: int = 200) -> str | None:
+    """A name, address or subject fit for a provider request: line breaks (CR, LF and their
+    Unicode cousins) become one space, other control characters are removed, and surrounding
+    space is trimmed. None or an empty result gives None. Header injection starts here."""
+    if value is None:
+        return None
+    cleaned = _CONTROL.sub("", _HEADER_BREAKS.sub(" ", value)).strip()
+    return cleaned[:max_length] or None
 
 
 @dataclass(frozen=True)
-class OutboundEmail:
-    """One e-mail to hand to a provider. Holds personal data: never log it (repr hides it)."""
+class OutboundMessage:
+    """One message to hand to a provider. Holds personal data: never log it (repr hides it).
 
-    to_email: str
-    to_name: str | None
-    subject: str
+    `to` is an e-mail address for e-mail and an E.164 number for SMS/WhatsApp. `subject` and
+    `html` matter to e-mail only; WhatsApp outside the 24-hour window sends `template` (an
+    approved template's name) with `template_variables` instead of free text."""
+
+    channel: ChannelName
+    to: str
     text: str
-    html: str
     idempotency_key: str
+    to_name: str | None = None
+    subject: str | None = None
+    html: str | None = None
+    language: str = "es"
+    template: str | None = None
+    template_variables: dict[str, str] = field(default_factory=dict)
     categories: tuple[str, ...] = ()
     custom_args: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return f"OutboundEmail(idempotency_key={self.idempotency_key!r})"
+        return f"OutboundMessage(channel={self.channel!r}, idempotency_key={self.idempotency_key!r})"
+
+
+# The e-mail-only name the first version used; kept for the code and tests written against it.
+OutboundEmail = OutboundMessage
 
 
 @dataclass(frozen=True)
@@ -38,20 +78,58 @@ class SendResult:
     status_code: int
 
 
-class ChannelError(Exception):
-    """A message was not accepted by the provider. `code` is safe to store and log."""
+@dataclass(frozen=True)
+class ProviderRecord:
+    """What a provider reports about a message it accepted (found by reconciliation)."""
 
-    def __init__(self, code: str, *, transient: bool) -> None:
+    provider_message_id: str | None
+    status: str
+    accepted_at: dt.datetime | None = None
+
+
+class ChannelError(Exception):
+    """A message was not (or not knowingly) accepted. `code` is safe to store and log."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        transient: bool,
+        outcome: Outcome = "not_sent",
+        retry_after: float | None = None,
+        status_code: int | None = None,
+    ) -> None:
         self.code = code
         self.transient = transient
-        super().__init__(f"{code} ({'transient' if transient else 'permanent'})")
+        self.outcome: Outcome = outcome
+        self.retry_after = retry_after
+        self.status_code = status_code
+        kind = {"not_sent": "not sent", "unknown": "may have been sent", "auth": "credentials refused"}[outcome]
+        super().__init__(f"{code} ({kind}; {'transient' if transient else 'permanent'})")
 
 
-class EmailChannel(Protocol):
-    """What dispatch needs from an e-mail channel."""
+class ReconciliationUnavailable(Exception):
+    """The provider could not tell whether a message was accepted (its search failed or is not
+    available on this account): the row stays unknown, never resent on that basis."""
 
-    name: str
 
-    def send(self, message: OutboundEmail) -> SendResult:
-        """Hand one message to the provider; raise ChannelError if it was not accepted."""
+class Channel(Protocol):
+    """What dispatch needs from a channel."""
+
+    name: str  # the channel: email, sms or whatsapp
+    provider: str  # the outside system: sendgrid, twilio, …
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Make exactly one request to hand the message over; raise ChannelError if it was not
+        (or not knowingly) accepted. Never retries a request that may have left."""
         ...
+
+    def find_sent(self, message: OutboundMessage, since: dt.datetime) -> ProviderRecord | None:
+        """Ask the provider whether it accepted `message` (matched by its idempotency key, or
+        where the provider cannot carry one, by recipient, time and content) at or after
+        `since`. None: it did not. Raises ReconciliationUnavailable when it cannot tell."""
+        ...
+
+
+# The e-mail-only protocol name of the first version.
+EmailChannel = Channel

@@ -9,8 +9,13 @@ It speaks the real wire protocol, so the real SDK talks to it unchanged (set
   SendGrid-shaped ``{"errors": [{"message", "field", "help"}]}``.
 * It keeps every accepted request and writes each recipient's copy as an ``.eml`` file
   (named by message id, never by address) so a person can open it as it would arrive.
+* ``GET /v3/messages?query=…``: the Email Activity API, enough of its query language for
+  reconciliation (``unique_args['idempotency_key']="…"``, ``msg_id="…"``, ``to_email="…"``).
 * ``GET /_fake/messages``: JSON of what it accepted; ``DELETE /_fake/messages`` clears it.
-* :meth:`FakeSendGrid.fail_next` makes the next calls answer 429/5xx, to exercise retries.
+* Faults, as production meets them: :meth:`FakeSendGrid.fail_next` (429 with Retry-After, 5xx,
+  401…, before accepting), :meth:`FakeSendGrid.hang_next` (accept, then answer only after the
+  client gave up), :meth:`FakeSendGrid.reset_next` (accept, then drop the connection unanswered),
+  :meth:`FakeSendGrid.fail_after_accept_next` (accept, then answer 5xx).
 
 Run alone: ``python -m cartera.channels.fake_sendgrid --port 8025 --outdir .cartera/outbox``.
 """
@@ -21,7 +26,10 @@ import argparse
 import datetime as dt
 import json
 import secrets
+import socket
 import threading
+import time
+import urllib.parse
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -151,7 +159,8 @@ class FakeSendGrid:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))  # only stamps the .eml Date header
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
-        self._failures: list[int] = []
+        self._failures: list[tuple[int, float | None]] = []
+        self._after_accept: list[tuple[str, float]] = []  # ("hang", seconds) | ("reset", 0) | ("5xx", status)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.requests_seen = 0
@@ -191,10 +200,71 @@ class FakeSendGrid:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def fail_next(self, status: int, times: int = 1) -> None:
-        """Answer the next `times` mail sends with `status` (e.g. 429, 503) before accepting."""
+    def fail_next(self, status: int, times: int = 1, *, retry_after: float | None = None) -> None:
+        """Answer the next `times` mail sends with `status` (e.g. 429, 503, 401) without accepting
+        them; a 429 carries ``Retry-After: retry_after`` when given."""
         with self._lock:
-            self._failures.extend([status] * times)
+            self._failures.extend([(status, retry_after)] * times)
+
+    def hang_next(self, seconds: float, times: int = 1) -> None:
+        """Accept the next `times` sends, then wait `seconds` before answering (a slow provider:
+        the client times out although the e-mail went)."""
+        with self._lock:
+            self._after_accept.extend([("hang", seconds)] * times)
+
+    def reset_next(self, times: int = 1) -> None:
+        """Accept the next `times` sends, then close the connection without an answer."""
+        with self._lock:
+            self._after_accept.extend([("reset", 0.0)] * times)
+
+    def fail_after_accept_next(self, status: int = 502, times: int = 1) -> None:
+        """Accept the next `times` sends, then answer `status` (a gateway error after queueing)."""
+        with self._lock:
+            self._after_accept.extend([("5xx", float(status))] * times)
+
+    def take_after_accept(self) -> tuple[str, float] | None:
+        with self._lock:
+            return self._after_accept.pop(0) if self._after_accept else None
+
+    def copies(self, idempotency_key: str) -> int:
+        """How many accepted requests carry this key (the exactly-once measure)."""
+        return sum(
+            1
+            for m in self.messages
+            if (m["request"].get("custom_args") or {}).get("idempotency_key") == idempotency_key
+        )
+
+    def search_activity(self, query: str) -> list[dict[str, Any]]:
+        """The Email Activity API's answer to one ``field="value"`` query."""
+        import re
+
+        match = re.fullmatch(r"\s*(unique_args\['([^']+)'\]|msg_id|to_email)\s*=\s*\"([^\"]*)\"\s*", query)
+        if match is None:
+            return []
+        field_name, arg_name, value = match.group(1), match.group(2), match.group(3)
+        found = []
+        for kept in self.messages:
+            request = kept["request"]
+            args = request.get("custom_args") or {}
+            recipients = [r.get("email") for p in request.get("personalizations", []) for r in p.get("to", [])]
+            if (
+                (arg_name is not None and args.get(arg_name) == value)
+                or (field_name == "msg_id" and kept["message_id"] == value)
+                or (field_name == "to_email" and value in recipients)
+            ):
+                found.append(
+                    {
+                        "from_email": request["from"]["email"],
+                        "msg_id": kept["message_id"],
+                        "subject": request.get("subject", ""),
+                        "to_email": recipients[0] if recipients else "",
+                        "status": "delivered",
+                        "opens_count": 0,
+                        "clicks_count": 0,
+                        "last_event_time": kept["received_at"],
+                    }
+                )
+        return found
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -211,7 +281,7 @@ class FakeSendGrid:
         """(status, headers, JSON body or None) for one POST /v3/mail/send."""
         with self._lock:
             self.requests_seen += 1
-            injected = self._failures.pop(0) if self._failures else None
+            injected, retry_after = self._failures.pop(0) if self._failures else (None, None)
         token = (
             (authorization or "").removeprefix("Bearer ").strip() if (authorization or "").startswith("Bearer ") else ""
         )
@@ -230,7 +300,12 @@ class FakeSendGrid:
                 },
             )
         if injected is not None:
-            return injected, {}, {"errors": [{"field": None, "message": f"injected failure {injected}", "help": None}]}
+            headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
+            return (
+                injected,
+                headers,
+                {"errors": [{"field": None, "message": f"injected failure {injected}", "help": None}]},
+            )
         try:
             payload = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -271,10 +346,39 @@ def _handler_for(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
             if self.path.rstrip("/") != "/v3/mail/send":
                 self._reply(404, {}, {"errors": [{"field": None, "message": "not found", "help": None}]})
                 return
-            self._reply(*fake.handle_send(self.headers.get("Authorization"), body))
+            status, headers, answer = fake.handle_send(self.headers.get("Authorization"), body)
+            fault = fake.take_after_accept() if status == 202 else None
+            if fault is not None:
+                kind, value = fault
+                if kind == "hang":
+                    time.sleep(value)  # the client has given up by now; the message was accepted
+                elif kind == "reset":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                else:
+                    status, headers, answer = (
+                        int(value),
+                        {},
+                        {"errors": [{"field": None, "message": "bad gateway", "help": None}]},
+                    )
+            try:
+                self._reply(status, headers, answer)
+            except OSError:
+                pass  # the client went away (after a time-out)
 
         def do_GET(self) -> None:  # noqa: N802
-            if self.path.rstrip("/") == "/_fake/messages":
+            parsed = urllib.parse.urlsplit(self.path)
+            if parsed.path.rstrip("/") == "/v3/messages":
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+                if not token or (fake.api_key is not None and token != fake.api_key):
+                    self._reply(
+                        401, {}, {"errors": [{"field": None, "message": "authorization required", "help": None}]}
+                    )
+                    return
+                query = urllib.parse.parse_qs(parsed.query).get("query", [""])[0]
+                self._reply(200, {}, {"messages": fake.search_activity(query)})
+            elif self.path.rstrip("/") == "/_fake/messages":
                 self._reply(200, {}, {"messages": fake.messages})
             else:
                 self._reply(404, {}, {"errors": [{"field": None, "message": "not found", "help": None}]})

@@ -105,3 +105,54 @@ create table if not exists ops.opt_outs (
     source text not null default 'manual',
     primary key (customer_id, channel, opted_out_at)
 );
+
+-- Exactly once in effect (cartera/campaigns/dispatch.py, docs/reliability.md).
+-- Status adds 'unknown' (a request may have reached the provider: reconciled before anything
+-- else) and 'review' (no confirmation inside the reconciliation window: a person decides).
+do $$
+begin
+    if not exists (
+        select 1 from pg_constraint
+        where conname = 'outbox_status_check' and conrelid = 'ops.outbox'::regclass
+          and pg_get_constraintdef(oid) like '%review%'
+    ) then
+        alter table ops.outbox drop constraint if exists outbox_status_check;
+        alter table ops.outbox add constraint outbox_status_check check (status in
+            ('pending', 'sending', 'sent', 'deferred', 'cancelled', 'failed', 'unknown', 'review'));
+    end if;
+end $$;
+-- A claim is a lease: a row still 'sending' after lease_until is reclaimed by the next dispatch.
+alter table ops.outbox add column if not exists lease_until timestamptz;
+alter table ops.outbox add column if not exists provider text;
+create index if not exists outbox_inflight_idx on ops.outbox (status, lease_until)
+    where status in ('sending', 'unknown', 'review');
+
+-- One row per request that may leave for a provider, committed BEFORE the request: after a
+-- crash, a started attempt without an outcome means "maybe sent", never "not sent".
+create table if not exists ops.send_attempts (
+    attempt_id bigserial primary key,
+    outbox_id bigint not null references ops.outbox (outbox_id),
+    idempotency_key text not null,
+    attempt_no integer not null,
+    channel text not null,
+    provider text not null,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    outcome text check (outcome in ('accepted', 'not_sent', 'unknown', 'auth', 'found', 'not_found', 'released')),
+    http_status integer,
+    error_code text,
+    provider_message_id text,
+    content_sha256 text,
+    dispatcher text,
+    unique (outbox_id, attempt_no)
+);
+create index if not exists send_attempts_open_idx on ops.send_attempts (outbox_id) where finished_at is null;
+
+-- One circuit per provider, shared by every dispatcher process.
+create table if not exists ops.provider_circuits (
+    provider text primary key,
+    consecutive_failures integer not null default 0,
+    open_until timestamptz,
+    last_error text,
+    updated_at timestamptz not null
+);

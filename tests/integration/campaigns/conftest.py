@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from campaign_inputs import API_KEY, seed_inputs
-from tenacity import wait_none
 
 from cartera.channels.fake_sendgrid import FakeSendGrid
 from cartera.channels.sendgrid_email import SendGridEmailChannel
@@ -30,7 +29,7 @@ def fake_sendgrid(tmp_path: Path) -> Iterator[FakeSendGrid]:
 
 @pytest.fixture
 def channel_factory(fake_sendgrid: FakeSendGrid) -> Callable[[], SendGridEmailChannel]:
-    """The real SDK channel pointed at the fake, without backoff sleeps."""
+    """The real SDK channel pointed at the fake."""
     return lambda: SendGridEmailChannel(
-        API_KEY, from_email="cobranza@example.com", from_name="Cobranza", host=fake_sendgrid.base_url, wait=wait_none()
+        API_KEY, from_email="cobranza@example.com", from_name="Cobranza", host=fake_sendgrid.base_url, timeout_seconds=5
     )

@@ -7,15 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tenacity import wait_none
+import datetime as dt
 
-from cartera.channels import ChannelError, OutboundEmail
+from cartera.channels import ChannelError, OutboundMessage
 from cartera.channels.fake_sendgrid import FakeSendGrid
 from cartera.channels.sendgrid_email import SendGridEmailChannel
 from cartera.errors import ConfigurationError
 
-MESSAGE = OutboundEmail(
-    to_email="ana@example.mx",
+MESSAGE = OutboundMessage(
+    channel="email",
+    to="ana@example.mx",
     to_name="Ana López",
     subject="Recordatorio",
     text="Factura F-1 · $1,000.00 MXN",
@@ -32,14 +33,9 @@ def fake(tmp_path: Path) -> Iterator[FakeSendGrid]:
         yield server
 
 
-def channel(fake: FakeSendGrid, key: str = "SG.key", attempts: int = 3) -> SendGridEmailChannel:
+def channel(fake: FakeSendGrid, key: str = "SG.key", timeout: float = 5.0) -> SendGridEmailChannel:
     return SendGridEmailChannel(
-        key,
-        from_email="cobranza@example.com",
-        from_name="Cobranza",
-        host=fake.base_url,
-        max_attempts=attempts,
-        wait=wait_none(),
+        key, from_email="cobranza@example.com", from_name="Cobranza", host=fake.base_url, timeout_seconds=timeout
     )
 
 
@@ -61,35 +57,92 @@ def test_one_client_sends_many_messages(fake: FakeSendGrid) -> None:
     assert len(ids) == 3 and fake.requests_seen == 3
 
 
-@pytest.mark.parametrize("status", [429, 500, 503])
-def test_rate_limits_and_server_errors_are_retried(fake: FakeSendGrid, status: int) -> None:
-    fake.fail_next(status, times=2)
-    assert channel(fake).send(MESSAGE).provider_message_id
-    assert fake.requests_seen == 3 and len(fake.messages) == 1
-
-
-def test_a_persistent_outage_ends_in_a_transient_error(fake: FakeSendGrid) -> None:
-    fake.fail_next(503, times=5)
+def test_a_rate_limit_is_not_sent_and_carries_retry_after_without_a_second_request(fake: FakeSendGrid) -> None:
+    fake.fail_next(429, retry_after=30)
     with pytest.raises(ChannelError) as raised:
-        channel(fake, attempts=3).send(MESSAGE)
-    assert raised.value.transient and raised.value.code == "sendgrid_http_503"
-    assert fake.requests_seen == 3
+        channel(fake).send(MESSAGE)
+    error = raised.value
+    assert (error.outcome, error.transient, error.retry_after, error.status_code) == ("not_sent", True, 30.0, 429)
+    assert fake.requests_seen == 1 and fake.messages == []
 
 
-def test_a_refused_key_is_permanent_and_not_retried(fake: FakeSendGrid) -> None:
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_server_error_may_have_been_accepted_so_it_is_unknown_and_never_retried(
+    fake: FakeSendGrid, status: int
+) -> None:
+    fake.fail_next(status, times=3)
     with pytest.raises(ChannelError) as raised:
-        channel(fake, key="SG.other").send(MESSAGE)
-    assert not raised.value.transient and raised.value.code == "sendgrid_http_401"
+        channel(fake).send(MESSAGE)
+    assert raised.value.outcome == "unknown" and raised.value.code == f"sendgrid_http_{status}"
     assert fake.requests_seen == 1
 
 
-def test_an_unreachable_host_is_a_transient_error(tmp_path: Path) -> None:
+def test_a_slow_provider_that_accepted_gives_unknown_and_exactly_one_copy(fake: FakeSendGrid) -> None:
+    fake.hang_next(1.5)
+    with pytest.raises(ChannelError) as raised:
+        channel(fake, timeout=0.3).send(MESSAGE)
+    assert raised.value.outcome == "unknown"
+    assert fake.copies(MESSAGE.idempotency_key) == 1 and fake.requests_seen == 1
+
+
+def test_a_connection_reset_after_acceptance_is_unknown(fake: FakeSendGrid) -> None:
+    fake.reset_next()
+    with pytest.raises(ChannelError) as raised:
+        channel(fake).send(MESSAGE)
+    assert raised.value.outcome == "unknown" and fake.copies(MESSAGE.idempotency_key) == 1
+
+
+def test_find_sent_finds_an_accepted_message_by_its_key_in_the_activity_feed(fake: FakeSendGrid) -> None:
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    fake.hang_next(1.0)
+    sender = channel(fake, timeout=0.3)
+    with pytest.raises(ChannelError):
+        sender.send(MESSAGE)
+    record = sender.find_sent(MESSAGE, since)
+    assert record is not None and record.provider_message_id == fake.messages[0]["message_id"]
+    other = OutboundMessage(channel="email", to="x@example.mx", text="t", subject="s", idempotency_key="z" * 64)
+    assert sender.find_sent(other, since) is None
+
+
+def test_a_refused_key_is_an_auth_outcome_and_not_retried(fake: FakeSendGrid) -> None:
+    with pytest.raises(ChannelError) as raised:
+        channel(fake, key="SG.other").send(MESSAGE)
+    assert raised.value.outcome == "auth" and raised.value.code == "sendgrid_http_401"
+    assert fake.requests_seen == 1
+
+
+def test_an_unreachable_host_is_certainly_not_sent(tmp_path: Path) -> None:
     with FakeSendGrid(tmp_path) as server:
         url = server.base_url
-    sender = SendGridEmailChannel("SG.key", from_email="c@example.com", host=url, max_attempts=2, wait=wait_none())
+    sender = SendGridEmailChannel("SG.key", from_email="c@example.com", host=url)
     with pytest.raises(ChannelError) as raised:
         sender.send(MESSAGE)
-    assert raised.value.transient and raised.value.code.startswith("sendgrid_network_")
+    assert raised.value.outcome == "not_sent" and raised.value.transient
+    assert raised.value.code.startswith("sendgrid_network_")
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [("Ana\r\nBcc: victim@example.com", "Recordatorio"), ("Ana", "Hola\r\nBcc: victim@example.com")],
+)
+def test_line_breaks_in_names_and_subjects_never_reach_a_header(fake: FakeSendGrid, name: str, subject: str) -> None:
+    message = OutboundMessage(
+        channel="email", to="ana@example.mx", to_name=name, subject=subject, text="t", idempotency_key="h" * 64
+    )
+    channel(fake).send(message)
+    request = fake.messages[0]["request"]
+    sent_name = request["personalizations"][0]["to"][0].get("name", "")
+    assert "\r" not in sent_name and "\n" not in sent_name
+    assert "\n" not in request["subject"] and "\r" not in request["subject"]
+
+
+@pytest.mark.parametrize("address", ["ana@example.mx\r\nBcc: x@y.z", "no-at-sign", "a b@example.mx", ""])
+def test_a_malformed_address_is_refused_before_any_request(fake: FakeSendGrid, address: str) -> None:
+    message = OutboundMessage(channel="email", to=address, subject="s", text="t", idempotency_key="m" * 64)
+    with pytest.raises(ChannelError) as raised:
+        channel(fake).send(message)
+    assert raised.value.outcome == "not_sent" and not raised.value.transient
+    assert fake.requests_seen == 0
 
 
 def test_no_address_name_or_key_reaches_the_logs(fake: FakeSendGrid, caplog: pytest.LogCaptureFixture) -> None:

@@ -44,4 +44,6 @@ def test_dag_file_parses_without_touching_a_database(path: Path, monkeypatch: py
     assert dag.catchup is False
     assert dag.doc_md, "the DAG file's docstring is its documentation"
     assert dag.default_args.get("retries", 0) >= 1
+    for task in dag.tasks:  # a hung provider or database fails the task instead of holding it forever
+        assert task.execution_timeout is not None, f"{path.stem}.{task.task_id} has no execution_timeout"
     assert "as_of" in dag.params, "every DAG can rerun a given business day"

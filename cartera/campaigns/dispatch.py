@@ -1,0 +1,514 @@
+"""Dispatch: send what is due, exactly once in effect, at the instant the law is checked.
+
+What "exactly once" means with providers that do not de-duplicate (docs/reliability.md):
+
+1. **Recover first.** Rows left ``sending`` past their lease (a dispatcher was killed or lost
+   its database) become ``unknown`` when an attempt had started, ``pending`` when none had.
+2. **Reconcile** every ``unknown`` row before sending anything: the provider's events (stored by
+   the receiver) or its search API say whether it was accepted → ``sent``; no confirmation inside
+   the reconciliation window → ``review`` for a person, never a blind resend.
+3. **Claim** due rows with a lease (``FOR UPDATE SKIP LOCKED``), then for each, under the
+   customer's advisory lock: re-check the law **at the real instant** (the injected `clock`, read
+   just before the request), record the decision, render, and commit an attempt row *before* the
+   request leaves. One request, no retry inside it. Its outcome: accepted → ``sent`` with
+   ``sent_at`` = that instant; certainly not accepted → ``failed`` with a backoff (Retry-After
+   honoured); maybe accepted (time-out, reset, 5xx) → ``unknown``; 401/403 → every claimed row
+   goes back untouched, an alert is raised and :class:`~cartera.errors.ConfigurationError` stops
+   the task. Nothing is ever counted as a bounce for a configuration error.
+4. A **circuit per provider** opens after consecutive failures (or at once on 429 for its
+   Retry-After); while open, claimed rows go back to wait.
+
+Every state change and verdict is committed row by row, so a crash at any point leaves each row
+sent, pending, unknown (reconciled next run) or held for review — never lost, never twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import jinja2
+import psycopg
+
+from cartera import alerts
+from cartera.campaigns import attempts, outbox
+from cartera.campaigns import contact_data as data
+from cartera.campaigns.candidates import Candidate
+from cartera.campaigns.contact_check import check
+from cartera.campaigns.decisions import audit_policy, step_of
+from cartera.campaigns.rendering import render_reminder
+from cartera.channels import Channel, ChannelError, OutboundMessage, ReconciliationUnavailable
+from cartera.db import connect
+from cartera.errors import ConfigurationError
+from cartera.logs import get_logger
+
+_log = get_logger(__name__)
+MAX_SEND_ATTEMPTS = 3
+Clock = Callable[[], dt.datetime]
+ChannelFactory = Callable[[], Channel]
+
+
+def system_clock() -> dt.datetime:
+    """The real instant (UTC). The law is checked against it just before each send."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class DispatchSummary:
+    """Counts of one dispatch run."""
+
+    claimed: int = 0
+    sent: int = 0
+    cancelled: int = 0
+    deferred: int = 0
+    failed: int = 0
+    unknown: int = 0
+    released: int = 0
+    reclaimed: int = 0
+    reconciled_sent: int = 0
+    held_for_review: int = 0
+    cancel_reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DispatchOptions:
+    batch_size: int = 100
+    company_name: str = "cartera"
+    lease: dt.timedelta = dt.timedelta(minutes=5)
+    reconcile_window: dt.timedelta = dt.timedelta(minutes=60)
+    circuit_threshold: int = 5
+    circuit_cooldown: dt.timedelta = dt.timedelta(minutes=5)
+    max_attempts: int = MAX_SEND_ATTEMPTS
+
+
+class _Channels:
+    """Channels built on first use (a dispatch with nothing for SMS needs no Twilio credentials)."""
+
+    def __init__(self, factories: Mapping[str, ChannelFactory]) -> None:
+        self._factories = dict(factories)
+        self._built: dict[str, Channel] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._factories)
+
+    def get(self, name: str) -> Channel | None:
+        if name not in self._built:
+            factory = self._factories.get(name)
+            if factory is None:
+                return None
+            self._built[name] = factory()
+        return self._built[name]
+
+
+def _as_clock(now: dt.datetime | Clock) -> Clock:
+    if isinstance(now, dt.datetime):
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        fixed = now
+        return lambda: fixed
+    return now
+
+
+def _now(clock: Clock) -> dt.datetime:
+    instant = clock()
+    if instant.tzinfo is None:
+        raise ValueError("the clock must return timezone-aware instants")
+    return instant
+
+
+def dispatch(
+    dsn: str,
+    now: dt.datetime | Clock | None = None,
+    *,
+    channel_factory: ChannelFactory | None = None,
+    channels: Mapping[str, ChannelFactory] | None = None,
+    batch_size: int | None = None,
+    company_name: str | None = None,
+    options: DispatchOptions | None = None,
+) -> DispatchSummary:
+    """Recover, reconcile, then send every row due now. `now` is a clock (called before each
+    send; default the system clock) or a fixed instant (tests, replays). `channels` maps a
+    channel name to a factory; `channel_factory` is the e-mail one (default: SendGrid from
+    settings). Raises ConfigurationError when a provider refuses the credentials."""
+    clock = _as_clock(now) if now is not None else system_clock
+    opts = options or _options_from_settings(batch_size, company_name)
+    factories: dict[str, ChannelFactory] = dict(channels or {})
+    if channel_factory is not None:
+        factories["email"] = channel_factory
+    if "email" not in factories:
+        from cartera.channels.sendgrid_email import SendGridEmailChannel
+
+        factories["email"] = SendGridEmailChannel.from_settings
+    registry = _Channels(factories)
+    summary = DispatchSummary()
+    with connect(dsn) as conn:
+        _recover_expired(conn, _now(clock), summary)
+        _reconcile_unknown(dsn, conn, clock, registry, opts, summary)
+        if outbox.has_due(conn, _now(clock), max_attempts=opts.max_attempts):
+            _send_due(dsn, conn, clock, registry, opts, summary)
+        _alert_on_stuck(dsn, conn, _now(clock))
+    _log.info(
+        "dispatch: claimed=%d sent=%d cancelled=%d deferred=%d failed=%d unknown=%d released=%d reclaimed=%d "
+        "reconciled_sent=%d review=%d",
+        summary.claimed,
+        summary.sent,
+        summary.cancelled,
+        summary.deferred,
+        summary.failed,
+        summary.unknown,
+        summary.released,
+        summary.reclaimed,
+        summary.reconciled_sent,
+        summary.held_for_review,
+    )
+    return summary
+
+
+def _options_from_settings(batch_size: int | None, company_name: str | None) -> DispatchOptions:
+    from cartera.config import get_settings
+
+    s = get_settings()
+    return DispatchOptions(
+        batch_size=batch_size or s.email_batch_size,
+        company_name=company_name or s.company_name,
+        lease=dt.timedelta(seconds=s.dispatch_lease_seconds),
+        reconcile_window=dt.timedelta(minutes=s.reconcile_window_minutes),
+        circuit_threshold=s.circuit_failure_threshold,
+        circuit_cooldown=dt.timedelta(seconds=s.circuit_cooldown_seconds),
+    )
+
+
+# -- 1. recover ------------------------------------------------------------------------------
+
+
+def _recover_expired(conn: psycopg.Connection, now: dt.datetime, summary: DispatchSummary) -> None:
+    for outbox_id, started in outbox.expired_leases(conn, now):
+        summary.reclaimed += 1
+        if started:
+            # The request may have left before the dispatcher died: reconcile, never resend.
+            attempts.close_open(conn, outbox_id, now, "unknown", "lease_expired")
+            conn.execute(
+                "update ops.outbox set status = 'unknown', last_error = 'lease_expired', lease_until = null, "
+                "updated_at = %s where outbox_id = %s and status = 'sending'",
+                (now, outbox_id),
+            )
+        else:
+            outbox.release(conn, outbox_id, now, now, "lease_expired_before_send")
+    conn.commit()
+
+
+# -- 2. reconcile ----------------------------------------------------------------------------
+
+
+def _event_confirmation(conn: psycopg.Connection, key: str) -> str | None:
+    """The provider message id from an event the receiver stored for this key, if any."""
+    exists = conn.execute("select to_regclass('ops.message_events') is not null").fetchone()
+    if not exists or not exists[0]:
+        return None
+    row = conn.execute(
+        "select coalesce(provider_message_id, '') from ops.message_events where idempotency_key = %s "
+        "and event_type not in ('unknown') order by occurred_at limit 1",
+        (key,),
+    ).fetchone()
+    return str(row[0]) or "event" if row else None
+
+
+def _reconcile_unknown(
+    dsn: str,
+    conn: psycopg.Connection,
+    clock: Clock,
+    registry: _Channels,
+    opts: DispatchOptions,
+    summary: DispatchSummary,
+) -> None:
+    rows = outbox.load_rows(conn, "unknown")
+    for row in rows:
+        now = _now(clock)
+        attempt = attempts.last_started(conn, row.outbox_id)
+        since = attempt.started_at if attempt else now
+        found_id = _event_confirmation(conn, row.idempotency_key)
+        if found_id is None:
+            found_id = _ask_provider(conn, row, registry, since, attempt)
+        if found_id is not None:
+            provider_id = None if found_id in ("event", "") else found_id
+            outbox.mark_sent(conn, row.outbox_id, now, provider_id, sent_at=since, from_statuses=("unknown",))
+            if attempt is not None:
+                attempts.finish(conn, attempt.attempt_id, now, "found", provider_message_id=provider_id)
+            summary.reconciled_sent += 1
+        elif now - since >= opts.reconcile_window:
+            outbox.mark_review(conn, row.outbox_id, now, "no_confirmation_in_window")
+            if attempt is not None:
+                attempts.finish(conn, attempt.attempt_id, now, "not_found", error_code="no_confirmation_in_window")
+            summary.held_for_review += 1
+        conn.commit()
+
+
+def _ask_provider(
+    conn: psycopg.Connection,
+    row: outbox.OutboxRow,
+    registry: _Channels,
+    since: dt.datetime,
+    attempt: attempts.Attempt | None,
+) -> str | None:
+    channel = registry.get(row.channel)
+    if channel is None:
+        return None
+    recipient = data.load_recipient(conn, row.customer_id)
+    message = OutboundMessage(
+        channel=row.channel,  # type: ignore[arg-type]
+        to=(recipient.address_for(row.channel) or "") if recipient else "",
+        text="",
+        idempotency_key=row.idempotency_key,
+        custom_args={"content_sha256": attempt.content_sha256 or ""} if attempt else {},
+    )
+    try:
+        record = channel.find_sent(message, since)
+    except ReconciliationUnavailable as exc:
+        _log.warning("reconcile outbox_id=%d: %s", row.outbox_id, exc)
+        return None
+    if record is None:
+        return None
+    return record.provider_message_id or "event"
+
+
+# -- 3. send ---------------------------------------------------------------------------------
+
+
+def _send_due(
+    dsn: str,
+    conn: psycopg.Connection,
+    clock: Clock,
+    registry: _Channels,
+    opts: DispatchOptions,
+    summary: DispatchSummary,
+) -> None:
+    dispatcher = f"{socket.gethostname()}:{os.getpid()}"
+    while True:
+        rows = outbox.claim_due(
+            conn, _now(clock), limit=opts.batch_size, max_attempts=opts.max_attempts, lease=opts.lease
+        )
+        if not rows:
+            return
+        summary.claimed += len(rows)
+        for index, row in enumerate(rows):
+            try:
+                _send_one(dsn, conn, row, clock, registry, opts, summary, dispatcher)
+            except ConfigurationError:
+                # The rest of the claimed rows go back untouched, then the task fails loudly.
+                now = _now(clock)
+                for rest in rows[index + 1 :]:
+                    outbox.release(conn, rest.outbox_id, now, now, "stopped_configuration_error")
+                    summary.released += 1
+                conn.commit()
+                raise
+            conn.commit()
+        if len(rows) < opts.batch_size:
+            return
+
+
+def _send_one(
+    dsn: str,
+    conn: psycopg.Connection,
+    row: outbox.OutboxRow,
+    clock: Clock,
+    registry: _Channels,
+    opts: DispatchOptions,
+    summary: DispatchSummary,
+    dispatcher: str,
+) -> None:
+    channel = registry.get(row.channel)
+    now = _now(clock)
+    if channel is None:
+        outbox.release(conn, row.outbox_id, now, now + dt.timedelta(hours=1), f"no_{row.channel}_channel_configured")
+        summary.released += 1
+        return
+    open_until = attempts.circuit_open_until(conn, channel.provider, now)
+    if open_until is not None:
+        outbox.release(conn, row.outbox_id, now, open_until, f"circuit_open_{channel.provider}")
+        summary.released += 1
+        return
+    # Under the customer's lock: the check, the decision and the attempt row, committed together.
+    conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 7))", (f"customer:{row.customer_id}",))
+    now = _now(clock)  # the instant of the law: read after the lock, just before the request
+    snapshot_date, current = data.load_current_items(conn, row.invoice_ids)
+    items = tuple(current.get(i) or data.closed_placeholder(i, row.customer_id) for i in row.invoice_ids)
+    profile = data.load_profiles(conn, [row.customer_id], now)[row.customer_id]
+    holds = data.load_holds(conn, [row.customer_id])
+    history = data.load_history(conn, row.customer_id, include_scheduled=False, exclude_outbox_id=row.outbox_id)
+    candidate = Candidate(row.customer_id, "new", step_of(row), items, channel=row.channel)
+    payments = data.load_recent_payments(conn, row.customer_id, now)
+    decision = check(candidate, profile, history, holds, now, payments=payments)
+    audit_policy(conn, decision, "send", now, batch_id=row.batch_id, outbox_id=row.outbox_id, key=row.idempotency_key)
+    outbox.record_decision(
+        conn,
+        decision,
+        stage="send",
+        at=now,
+        customer_id=row.customer_id,
+        step=row.step,
+        channel=row.channel,
+        batch_id=row.batch_id,
+        outbox_id=row.outbox_id,
+        key=row.idempotency_key,
+    )
+    if decision.verdict == "deny":
+        outbox.mark_cancelled(conn, row.outbox_id, now, decision.reason_code)
+        summary.cancelled += 1
+        summary.cancel_reasons[decision.reason_code] = summary.cancel_reasons.get(decision.reason_code, 0) + 1
+        return
+    if decision.verdict == "defer":
+        outbox.mark_deferred(conn, row.outbox_id, now, decision.next_allowed_at or now, decision.reason_code)
+        summary.deferred += 1
+        return
+    recipient = data.load_recipient(conn, row.customer_id)
+    address = recipient.address_for(row.channel) if recipient else None
+    if recipient is None or not address:
+        outbox.mark_cancelled(conn, row.outbox_id, now, "no_address")
+        summary.cancelled += 1
+        return
+    try:
+        rendered = render_reminder(
+            row.template,
+            recipient.language,
+            invoices=items,
+            as_of=snapshot_date or row.as_of_date,
+            company_name=opts.company_name,
+            contact_name=recipient.contact_name,
+            reference=row.idempotency_key[:12],
+        )
+    except jinja2.TemplateError as exc:
+        outbox.mark_failed(conn, row.outbox_id, now, f"template_error {type(exc).__name__}", now, give_up=True)
+        summary.failed += 1
+        return
+    message = OutboundMessage(
+        channel=row.channel,  # type: ignore[arg-type]
+        to=address,
+        to_name=recipient.contact_name,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        language=recipient.language,
+        idempotency_key=row.idempotency_key,
+        categories=("cobranza", row.step),
+        custom_args={"outbox_id": str(row.outbox_id), "step": row.step},
+    )
+    attempt = attempts.start(
+        conn,
+        outbox_id=row.outbox_id,
+        key=row.idempotency_key,
+        channel=row.channel,
+        provider=channel.provider,
+        at=now,
+        content_sha256=attempts.content_hash(rendered.subject, rendered.text),
+        dispatcher=dispatcher,
+    )
+    conn.commit()  # the attempt is durable before the request leaves (and the lock is released)
+    try:
+        result = channel.send(message)
+    except ChannelError as exc:
+        _after_error(dsn, conn, row, channel.provider, attempt, exc, _now(clock), opts, summary)
+        return
+    done = _now(clock)
+    attempts.finish(
+        conn, attempt.attempt_id, done, "accepted", http_status=result.status_code,
+        provider_message_id=result.provider_message_id,
+    )  # fmt: skip
+    outbox.mark_sent(conn, row.outbox_id, done, result.provider_message_id, sent_at=now)
+    attempts.record_success(conn, channel.provider, done)
+    summary.sent += 1
+
+
+def _after_error(
+    dsn: str,
+    conn: psycopg.Connection,
+    row: outbox.OutboxRow,
+    provider: str,
+    attempt: attempts.Attempt,
+    exc: ChannelError,
+    now: dt.datetime,
+    opts: DispatchOptions,
+    summary: DispatchSummary,
+) -> None:
+    attempts.finish(conn, attempt.attempt_id, now, exc.outcome, http_status=exc.status_code, error_code=exc.code)
+    if exc.outcome == "auth":
+        outbox.release(conn, row.outbox_id, now, now, "provider_refused_credentials")
+        summary.released += 1
+        conn.commit()
+        alerts.raise_alert(
+            dsn,
+            alerts.Alert(
+                dedup_key=f"dispatch:auth:{provider}:{now.date().isoformat()}",
+                kind="provider_credentials_refused",
+                severity="critical",
+                summary=f"{provider} refused the API credentials ({exc.code}); nothing was sent, rows stay pending.",
+                reasons=[exc.code],
+                entity_type="provider",
+                entity_id=provider,
+            ),
+            now,
+        )
+        raise ConfigurationError(
+            f"{provider} refused the credentials ({exc.code}): nothing was sent and no row counted as a bounce. "
+            f"Fix the API key / account SID and token (environment or Airflow connection), then rerun the dispatch."
+        )
+    if exc.outcome == "unknown":
+        outbox.mark_unknown(conn, row.outbox_id, now, exc.code)
+        summary.unknown += 1
+    else:
+        wait = attempts.backoff(row.idempotency_key, attempt.attempt_no, retry_after=exc.retry_after)
+        outbox.mark_failed(
+            conn, row.outbox_id, now, exc.code, now + dt.timedelta(seconds=wait), give_up=not exc.transient
+        )
+        summary.failed += 1
+    if exc.transient:
+        opened = attempts.record_failure(
+            conn,
+            provider,
+            now,
+            exc.code,
+            threshold=opts.circuit_threshold,
+            cooldown=opts.circuit_cooldown,
+            open_for=dt.timedelta(seconds=exc.retry_after) if exc.retry_after is not None else None,
+        )
+        if opened is not None:
+            alerts.raise_alert(
+                dsn,
+                alerts.Alert(
+                    dedup_key=f"dispatch:circuit:{provider}:{now.date().isoformat()}",
+                    kind="provider_circuit_open",
+                    severity="high",
+                    summary=f"{provider} circuit open until {opened.isoformat()} after {exc.code}.",
+                    reasons=[exc.code],
+                    entity_type="provider",
+                    entity_id=provider,
+                ),
+                now,
+            )
+
+
+def _alert_on_stuck(dsn: str, conn: psycopg.Connection, now: dt.datetime) -> None:
+    """One alert per day while messages wait for a person (review) or for reconciliation."""
+    counts: dict[str, int] = dict(
+        conn.execute(
+            "select status, count(*) from ops.outbox where status in ('unknown', 'review') group by status"
+        ).fetchall()
+    )
+    if not counts:
+        return
+    review, unknown = int(counts.get("review", 0)), int(counts.get("unknown", 0))
+    alerts.raise_alert(
+        dsn,
+        alerts.Alert(
+            dedup_key=f"dispatch:unconfirmed:{now.date().isoformat()}",
+            kind="messages_unconfirmed",
+            severity="high" if review else "warning",
+            summary=f"{review} message(s) held for review and {unknown} awaiting reconciliation "
+            "(maybe sent; never resent automatically). See docs/reliability.md.",
+            reasons=[f"review={review}", f"unknown={unknown}"],
+        ),
+        now,
+    )
