@@ -12,7 +12,7 @@ Contract of :func:`land_batch` (run it inside ``conn.transaction()``; nothing is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from psycopg import sql
 
 from cartera.loading.entities import raw_columns
 from cartera.loading.quarantine import delete_rejected, write_rejected
-from cartera.loading.watermarks import advance_watermark, load_id
+from cartera.loading.watermarks import RowVersion, advance_watermark, load_id
 
 if TYPE_CHECKING:  # pandas and GX are heavy: imported where used
     import pandas as pd
@@ -52,10 +52,12 @@ def land_batch(
     gate: GateResult,
     watermark_from: dt.datetime | None,
     newest_write: dt.datetime | None,
+    late: Collection[RowVersion] = (),
 ) -> LoadResult:
-    """Write the batch's outcome (see module docstring). `newest_write` is the batch's max updated_at."""
+    """Write the batch's outcome (see module docstring). `newest_write` is the batch's max updated_at;
+    `late` the batch's row versions from before `watermark_from` (an overlap re-read), part of its id."""
     watermark_to = newest_write if newest_write is not None else watermark_from
-    this_load = load_id(source, entity, watermark_from, watermark_to)
+    this_load = load_id(source, entity, watermark_from, watermark_to, late=late)
     _forget_earlier_attempt(conn, entity, this_load)
     quarantined = gate.rejected_row_count
     write_rejected(conn, load_id=this_load, source=source, entity=entity, batch=batch, rejected=gate.rejected)

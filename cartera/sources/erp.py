@@ -2,13 +2,30 @@
 canonical raw entities (`cartera.loading.entities`).
 
 Contract:
-- a window is ``watermark < write_date <= upper_bound`` per entity (no watermark: from the start);
-  rows come ordered by (write_date, id), so a batch and its row numbers are reproducible;
+- a window is ``watermark - overlap < write_date <= upper_bound`` per entity (no watermark: from the
+  start); rows come ordered by (write_date, id), so a batch and its row numbers are reproducible;
 - ERP ids become text keys, ``updated_at`` is ``write_date``; `account_move` feeds two entities
   (invoices: ``out_invoice``, credit notes: ``out_refund``, whose ``invoice_id`` is ``reversed_entry_id``);
 - every table is read in one read-only, repeatable-read transaction (one snapshot for the run);
 - an unreachable ERP, a missing table or a missing column raises `SourceUnavailableError`
   naming the source, the table and what to check. Nothing here logs a value or a DSN.
+
+Why the overlap. ``write_date`` is stamped by the writing transaction (Odoo writes ``now()``, the
+transaction's *start*), but the row only becomes visible when that transaction *commits*. A payment
+written at 10:00 by a transaction that commits at 10:05 is invisible to an extract at 10:02; if that
+extract lands anything written at 10:01, the watermark passes 10:00 and a plain ``write_date >
+watermark`` never reads the payment. So every extract re-reads the last `overlap` before the
+watermark (``CARTERA_ERP_EXTRACT_OVERLAP``, default one day), and the caller drops the row versions,
+(key, write_date), that were already landed or quarantined (`cartera.loading.watermarks.split_overlap`).
+A row is therefore never missed when its transaction commits less than `overlap` after its
+write_date; only a transaction left open longer than that can still slip by.
+
+Postgres' commit-order alternatives were weighed and not taken: re-reading rows whose ``xmin`` the
+previous snapshot could not see needs xid8 arithmetic on 32-bit ``xmin`` (wraparound, frozen rows)
+and breaks when the ERP is read through a view, a logical replica or a foreign table; holding the
+watermark back to the oldest open transaction needs ``pg_stat_activity`` rights over other users'
+sessions (``pg_read_all_stats``) and sees nothing of the primary from a read replica. The overlap
+needs only SELECT on the tables and the ``write_date`` index, on any Postgres the ERP may run.
 
 This is the only module that speaks to the ERP.
 """
@@ -44,15 +61,17 @@ class TableMapping:
 
     entity: str
     table: str
+    key: tuple[str, ...]  # canonical columns naming one row (with updated_at: one row version)
     columns: Mapping[str, str]
     condition: str = "true"  # extra filter on the table (trusted constant)
 
 
-def _mapping(entity: str, table: str, condition: str = "true", **columns: str) -> TableMapping:
-    missing = set(raw_columns(entity)) - set(columns)
+def _mapping(entity: str, table: str, condition: str = "true", *, key: tuple[str, ...], **columns: str) -> TableMapping:
+    missing = (set(raw_columns(entity)) | set(key)) - set(columns)
     if missing:  # a programming error, caught at import by any test
         raise ValueError(f"ERP mapping of {entity} lacks {sorted(missing)}")
-    return TableMapping(entity, table, MappingProxyType({c: columns[c] for c in raw_columns(entity)}), condition)
+    ordered = MappingProxyType({c: columns[c] for c in raw_columns(entity)})
+    return TableMapping(entity, table, key, ordered, condition)
 
 
 # Expressions are constants written here, never user input (safe to splice into SQL).
@@ -63,6 +82,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
             _mapping(
                 "customers",
                 "res_partner",
+                key=("customer_id",),
                 customer_id="id::text",
                 customer_name="name",
                 rfc="vat",
@@ -81,6 +101,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
             _mapping(
                 "contacts",
                 "res_partner_contact",
+                key=("contact_id",),
                 contact_id="id::text",
                 customer_id="partner_id::text",
                 contact_name="name",
@@ -97,6 +118,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
                 "invoices",
                 "account_move",
                 "move_type = 'out_invoice'",
+                key=("invoice_id",),
                 invoice_id="id::text",
                 invoice_number="name",
                 customer_id="partner_id::text",
@@ -114,6 +136,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
             _mapping(
                 "invoice_lines",
                 "account_move_line",
+                key=("line_id",),
                 line_id="id::text",
                 invoice_id="move_id::text",
                 description="name",
@@ -127,6 +150,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
                 "credit_notes",
                 "account_move",
                 "move_type = 'out_refund'",
+                key=("credit_note_id",),
                 credit_note_id="id::text",
                 credit_note_number="name",
                 customer_id="partner_id::text",
@@ -142,6 +166,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
             _mapping(
                 "payments",
                 "account_payment",
+                key=("payment_id",),
                 payment_id="id::text",
                 payment_number="name",
                 customer_id="partner_id::text",
@@ -155,6 +180,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
             _mapping(
                 "payment_allocations",
                 "account_partial_reconcile",
+                key=("allocation_id",),
                 allocation_id="id::text",
                 payment_id="payment_id::text",
                 invoice_id="invoice_id::text",
@@ -165,6 +191,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
             _mapping(
                 "disputes",
                 "collection_dispute",
+                key=("dispute_id",),
                 dispute_id="id::text",
                 invoice_id="move_id::text",
                 customer_id="partner_id::text",
@@ -177,6 +204,7 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
             _mapping(
                 "fx_rates",
                 "res_currency_rate",
+                key=("currency", "rate_date"),
                 rate_date="name::date",
                 currency="currency",
                 rate_to_mxn="rate_to_mxn",
@@ -189,10 +217,15 @@ MAPPINGS: Mapping[str, TableMapping] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Extract:
-    """One entity's increment: canonical rows and the newest write_date among them (None: no rows)."""
+    """One entity's increment: canonical rows and the newest write_date among them (None: no rows).
+
+    With an overlap, the frame also holds the rows re-read from before the watermark; `key` names
+    the columns that, with ``updated_at``, tell whether such a row version was landed already.
+    """
 
     entity: str
     table: str
+    key: tuple[str, ...]
     frame: pd.DataFrame
     max_write_date: dt.datetime | None
 
@@ -222,8 +255,10 @@ def extract(
     schema: str,
     watermark: dt.datetime | None,
     upper_bound: dt.datetime,
+    overlap: dt.timedelta = dt.timedelta(0),
 ) -> Extract:
-    """Rows of `entity` written in (watermark, upper_bound], as the canonical raw columns (Python values)."""
+    """Rows of `entity` written in (watermark - overlap, upper_bound], as the canonical raw columns
+    (Python values). The re-read part may hold rows already landed: the caller drops those."""
     import pandas as pd
 
     mapping = MAPPINGS.get(entity)
@@ -241,7 +276,9 @@ def extract(
         table=sql.Identifier(schema, mapping.table),
         condition=sql.SQL(mapping.condition),
     )
-    lower = watermark if watermark is not None else dt.datetime.min.replace(tzinfo=dt.UTC)
+    if overlap < dt.timedelta(0):
+        raise ValueError("the overlap re-reads before the watermark: it cannot be negative")
+    lower = watermark - overlap if watermark is not None else dt.datetime.min.replace(tzinfo=dt.UTC)
     try:
         with conn.cursor() as cur:
             cur.execute(query, (lower, upper_bound))
@@ -258,7 +295,7 @@ def extract(
     frame = pd.DataFrame(rows, columns=list(mapping.columns), dtype=object)
     updated_at = list(mapping.columns).index("updated_at")  # = write_date
     newest = max((row[updated_at] for row in rows), default=None)
-    return Extract(entity, mapping.table, frame, newest)
+    return Extract(entity, mapping.table, mapping.key, frame, newest)
 
 
 def _require_table(conn: psycopg.Connection, schema: str, table: str) -> None:
