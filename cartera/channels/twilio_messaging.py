@@ -15,7 +15,8 @@ Design choices:
   within twilio.com), so :class:`_TwilioHttp` — the SDK's own extension point, a custom
   ``http_client`` — swaps that origin for ``base_url``, next-page links included.
 * **Nothing personal reaches a log**: the SDK's HTTP client logs query strings (``To=+52…``) at
-  INFO; ours logs nothing. Error codes carry Twilio's numeric code, never its message (which can
+  INFO, and urllib3 logs request lines at DEBUG; ours logs nothing and urllib3's connection pool
+  is held at INFO. Error codes carry Twilio's numeric code, never its message (which can
   quote the number).
 * **Status callbacks** go to ``<status_callback_base>/twilio/status`` on every send; another
   module receives and verifies them (``X-Twilio-Signature``).
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import threading
 import unicodedata
@@ -66,6 +68,8 @@ STATUS_CALLBACK_PATH = "/twilio/status"
 _TWILIO_API_ORIGIN = re.compile(r"^https://api(\.[a-z0-9-]+)*\.twilio\.com")
 _RECONCILE_CLOCK_SLACK = dt.timedelta(minutes=5)  # Twilio's clock against ours
 _log = get_logger(__name__)
+# urllib3 logs each request line at DEBUG, and the list's query string holds phone numbers.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 
 @dataclass(frozen=True, repr=False)
