@@ -94,8 +94,9 @@ def load_history(
 ) -> list[SentMessage]:
     """Reminders to this customer on any channel, as the policy engine counts them: sent ones
     (a permanently failed one counts as an attempt and pauses its channel), ones that may have
-    been sent (in flight, unknown, held for review: counted as sent at their claim, so a cap is
-    never exceeded by a message whose fate is not yet known), plus (at build time,
+    been sent (a request in flight, unknown, held for review: counted as sent at their claim, so
+    a cap is never exceeded by a message whose fate is not yet known; a row merely claimed is
+    not), plus (at build time,
     `include_scheduled`) rows still waiting to go out, at their planned instant."""
     rows = conn.execute(
         """
@@ -104,9 +105,11 @@ def load_history(
                     when status in ('sending', 'unknown', 'review') then coalesce(claimed_at, not_before)
                     else not_before end,
                channel, invoice_ids, status, attempts
-        from ops.outbox
+        from ops.outbox o
         where customer_id = %(customer)s and outbox_id is distinct from %(exclude)s
-          and (status in ('sent', 'sending', 'unknown', 'review') or (status = 'failed' and attempts >= %(gave_up)s)
+          and (status in ('sent', 'unknown', 'review') or (status = 'failed' and attempts >= %(gave_up)s)
+               or (status = 'sending' and (%(scheduled)s or exists (
+                   select 1 from ops.send_attempts a where a.outbox_id = o.outbox_id and a.finished_at is null)))
                or (%(scheduled)s and status in ('pending', 'deferred', 'failed')))
         """,
         {"customer": customer_id, "exclude": exclude_outbox_id, "gave_up": GAVE_UP, "scheduled": include_scheduled},

@@ -300,7 +300,7 @@ def _send_due(
             except ConfigurationError:
                 # The rest of the claimed rows go back untouched, then the task fails loudly.
                 now = _now(clock)
-                for rest in rows[index + 1 :]:
+                for rest in rows[index:]:  # the current row too, unless already given back
                     outbox.release(conn, rest.outbox_id, now, now, "stopped_configuration_error")
                     summary.released += 1
                 conn.commit()

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from campaign_inputs import AS_OF, INVOICES, NEVER_MESSAGED, local
+from campaign_inputs import API_KEY, AS_OF, INVOICES, NEVER_MESSAGED, local
 
 from cartera.campaigns import build_batch, dispatch
 from cartera.channels.fake_sendgrid import FakeSendGrid
@@ -165,21 +165,43 @@ def test_a_second_dispatch_sends_nothing_new(
     assert len(received(fake_sendgrid)) == 5
 
 
-def test_transient_provider_errors_are_retried_and_permanent_ones_recorded(
+def test_a_rate_limit_waits_its_retry_after_and_a_5xx_after_acceptance_is_reconciled_not_resent(
     campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: ChannelFactory
 ) -> None:
     build_batch(campaign_dsn, AS_OF)
-    fake_sendgrid.fail_next(429)
-    fake_sendgrid.fail_next(503)
-    assert dispatch(campaign_dsn, MORNING, channel_factory=channel_factory).sent == 5
-    assert fake_sendgrid.requests_seen == 7
+    fake_sendgrid.fail_next(429, retry_after=120)
+    first = dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)
+    # The 429 opens the circuit for its Retry-After: the rest of the batch goes back untouched.
+    assert (first.sent, first.failed, first.released) == (0, 1, 4)
+    limited = next(r for r in outbox_rows(campaign_dsn) if r["status"] == "failed")
+    assert limited["not_before"] >= MORNING + dt.timedelta(seconds=120)
+    assert dispatch(campaign_dsn, MORNING + dt.timedelta(seconds=60), channel_factory=channel_factory).claimed == 0
 
-    fake_sendgrid.api_key = "another-key"  # now every call is refused with 401
-    summary = dispatch(campaign_dsn, local(2026, 3, 11, 8), channel_factory=channel_factory)
-    assert summary.failed == 1
-    failed = next(r for r in outbox_rows(campaign_dsn) if r["status"] == "failed")
-    assert failed["last_error"] == "sendgrid_http_401" and failed["attempts"] >= 1
-    assert dispatch(campaign_dsn, local(2026, 3, 12, 8), channel_factory=channel_factory).claimed == 0
+    fake_sendgrid.fail_after_accept_next(503)  # queued, then a gateway error: maybe sent
+    second = dispatch(campaign_dsn, MORNING + dt.timedelta(minutes=3), channel_factory=channel_factory)
+    assert (second.sent, second.unknown) == (4, 1)
+    third = dispatch(campaign_dsn, MORNING + dt.timedelta(minutes=4), channel_factory=channel_factory)
+    assert third.reconciled_sent == 1 and third.claimed == 0
+    rows = outbox_rows(campaign_dsn)
+    assert sorted(r["status"] for r in rows).count("sent") == 5
+    for row in rows:
+        assert fake_sendgrid.copies(row["idempotency_key"]) == (1 if row["status"] == "sent" else 0)
+
+
+def test_a_refused_key_stops_the_batch_with_every_row_pending_and_no_bounce(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: ChannelFactory
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    fake_sendgrid.api_key = "another-key"  # a rotated key: every call is refused with 401
+    with pytest.raises(ConfigurationError, match="refused the credentials"):
+        dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)
+    rows = outbox_rows(campaign_dsn)
+    assert {r["status"] for r in rows} == {"pending"} and {r["attempts"] for r in rows} == {0}
+    with psycopg.connect(campaign_dsn) as conn:
+        alerts = conn.execute("select kind, severity from ops.alerts").fetchall()
+    assert ("provider_credentials_refused", "critical") in alerts
+    fake_sendgrid.api_key = API_KEY  # fixed: the next run sends everything once
+    assert dispatch(campaign_dsn, MORNING + dt.timedelta(minutes=5), channel_factory=channel_factory).sent == 5
 
 
 def test_every_send_decision_is_audited_and_no_address_is_logged(
