@@ -66,6 +66,37 @@ def land_batch(
         loaded = copy_rows(conn, entity, gate.good, load_id=this_load, source=source)
         if newest_write is not None:
             advance_watermark(conn, source, entity, newest_write)
+    record_load(
+        conn,
+        load_id=this_load,
+        source=source,
+        entity=entity,
+        rows_extracted=len(batch),
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        gate_passed=gate.passed,
+        watermark_from=watermark_from,
+        watermark_to=watermark_to,
+    )
+    return LoadResult(
+        entity, this_load, len(batch), loaded, quarantined, gate.passed, watermark_to, dict(gate.failures)
+    )
+
+
+def record_load(
+    conn: psycopg.Connection,
+    *,
+    load_id: str,
+    source: str,
+    entity: str,
+    rows_extracted: int,
+    rows_loaded: int,
+    rows_quarantined: int,
+    gate_passed: bool,
+    watermark_from: dt.datetime | None = None,
+    watermark_to: dt.datetime | None = None,
+) -> None:
+    """The load's record in ``ops.ingest_loads`` (a redo of the same load id overwrites its counts)."""
     conn.execute(
         """
         insert into ops.ingest_loads (load_id, source, entity, watermark_from, watermark_to,
@@ -75,10 +106,17 @@ def land_batch(
             rows_extracted = excluded.rows_extracted, rows_loaded = excluded.rows_loaded,
             rows_quarantined = excluded.rows_quarantined, gate_passed = excluded.gate_passed, finished_at = now()
         """,
-        (this_load, source, entity, watermark_from, watermark_to, len(batch), loaded, quarantined, gate.passed),
-    )
-    return LoadResult(
-        entity, this_load, len(batch), loaded, quarantined, gate.passed, watermark_to, dict(gate.failures)
+        (
+            load_id,
+            source,
+            entity,
+            watermark_from,
+            watermark_to,
+            rows_extracted,
+            rows_loaded,
+            rows_quarantined,
+            gate_passed,
+        ),
     )
 
 

@@ -76,3 +76,6 @@ create table if not exists ops.ingest_loads (
     rows_extracted integer not null, rows_loaded integer not null, rows_quarantined integer not null,
     gate_passed boolean not null, finished_at timestamptz not null default now()
 );
+-- The field that failed and the export a rejected row came from, as columns (not inside the reason).
+alter table quarantine.rejected_rows add column if not exists field text;
+alter table quarantine.rejected_rows add column if not exists file_name text;
