@@ -14,3 +14,7 @@ create table if not exists ops.file_imports (
     mapping jsonb not null,
     warnings jsonb not null default '[]'::jsonb
 );
+-- Rows set aside (blank, repeated header, total, exact repeat), so rows_read = loaded + quarantined
+-- + skipped can be checked; and why a file was refused as a whole (null when it was read).
+alter table ops.file_imports add column if not exists rows_skipped integer not null default 0;
+alter table ops.file_imports add column if not exists error text;

@@ -4,7 +4,10 @@ Contract of :func:`import_file`:
 - one warehouse transaction: either every entity's good rows land (customers, invoices, and the
   payments, allocations and disputes the file implies) or nothing does;
 - rows the reader could not read, and rows the gate rejects, go to quarantine.rejected_rows with
-  the file's own row number, the rule and a reason naming the column;
+  the file's own row number, the rule, the field and a reason naming the column (the same writer
+  and load record as the ERP ingest: :mod:`cartera.loading`);
+- a file the reader refuses as a whole raises BadInputError and is recorded in ops.file_imports
+  with its reason (no rows);
 - a gate that fails (too many rejects) writes quarantine and load records, lands no row and raises
   QualityGateFailedError;
 - idempotent by content: the same bytes imported again load nothing (``already_imported``); a
@@ -14,7 +17,7 @@ Contract of :func:`import_file`:
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +26,12 @@ from typing import TYPE_CHECKING, Any
 from psycopg.types.json import Jsonb
 
 from cartera.db import connect
-from cartera.errors import QualityGateFailedError
+from cartera.errors import BadInputError, QualityGateFailedError
 from cartera.loading.entities import raw_columns
-from cartera.loading.raw_loader import copy_rows
+from cartera.loading.quarantine import QuarantineRecord, write_records
+from cartera.loading.raw_loader import copy_rows, record_load
 from cartera.logs import get_logger
+from cartera.sources.files.limits import display_name
 from cartera.sources.files.mapping import FileMapping
 from cartera.sources.files.reader import ParsedFile, Reject, read_invoice_file
 from expectations.reference import DEFAULT_MAX_REJECTED_SHARE
@@ -83,9 +88,14 @@ def import_file(
     that cannot be read as a whole; QualityGateFailedError after recording a failed gate."""
     from expectations.gate import run_gate
 
-    parsed = read_invoice_file(path, mapping)
-    source = source or parsed.source
     imported_at = imported_at or dt.datetime.now(dt.UTC)
+    try:
+        parsed = read_invoice_file(path, mapping, as_of=imported_at.date())
+    except BadInputError as exc:
+        record_rejected_file(dsn, Path(path), source=source or "file", imported_at=imported_at, error=str(exc))
+        raise
+    source = source or parsed.source
+    name = display_name(parsed.path.name)
     load_id = f"file:{parsed.sha256[:16]}"
     with connect(dsn) as conn, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 11))", (parsed.sha256,))
@@ -93,7 +103,7 @@ def import_file(
             "select gate_passed, invoices_loaded from ops.file_imports where sha256 = %s", (parsed.sha256,)
         ).fetchone()
         if earlier is not None and earlier[0]:
-            log.info("import %s: same content already imported (load %s): nothing to do", parsed.path.name, load_id)
+            log.info("import %s: same content already imported (load %s): nothing to do", name, load_id)
             return ImportSummary(
                 parsed.path.name, parsed.sha256, load_id, source, True, parsed.rows_read, mapping=parsed.mapping
             )
@@ -119,7 +129,7 @@ def import_file(
             rejects += _gate_rejects(results[entity].rejected, rows, frames[entity], parsed, entity)
         # The file's share of unusable rows counts what the reader rejected too, not only the gate's.
         limit = max_rejected_share if max_rejected_share is not None else DEFAULT_MAX_REJECTED_SHARE
-        bad_rows = len({r.row for r in rejects if _entity_of(r) == "invoices"})
+        bad_rows = len({r.row for r in rejects if r.entity == "invoices"})
         readable = len(parsed.invoices) + len({r.row for r in parsed.rejects})
         file_share_ok = readable == 0 or bad_rows / readable <= limit
         passed = file_share_ok and all(r.passed for r in results.values())
@@ -130,29 +140,25 @@ def import_file(
                 # Children of an invoice another gate rejected must not land without it.
                 good = good[good["invoice_id"].isin(good_ids)] if "invoice_id" in good.columns else good
             loaded[entity] = copy_rows(conn, entity, good, load_id=load_id, source=source) if passed else 0
-        quarantined = _quarantine(conn, load_id, source, parsed.path.name, rejects)
+        quarantined = _quarantine(conn, load_id, source, name, rejects)
         for entity in ENTITIES:
-            conn.execute(
-                """insert into ops.ingest_loads (load_id, source, entity, rows_extracted, rows_loaded,
-                       rows_quarantined, gate_passed)
-                   values (%s, %s, %s, %s, %s, %s, %s)""",
-                (
-                    f"{load_id}:{entity}",
-                    source,
-                    entity,
-                    len(frames[entity]) + (len(parsed.rejects) if entity == "invoices" else 0),
-                    loaded[entity],
-                    len({r.row for r in rejects if _entity_of(r) == entity}),
-                    results[entity].passed and (entity != "invoices" or file_share_ok),
-                ),
+            record_load(
+                conn,
+                load_id=f"{load_id}:{entity}",
+                source=source,
+                entity=entity,
+                rows_extracted=len(frames[entity]) + (len(parsed.rejects) if entity == "invoices" else 0),
+                rows_loaded=loaded[entity],
+                rows_quarantined=len({r.row for r in rejects if r.entity == entity}),
+                gate_passed=results[entity].passed and (entity != "invoices" or file_share_ok),
             )
         conn.execute(
             """insert into ops.file_imports (sha256, file_name, source, load_id, imported_at, rows_read,
-                   invoices_loaded, rows_quarantined, gate_passed, mapping, warnings)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                   invoices_loaded, rows_quarantined, gate_passed, mapping, warnings, rows_skipped)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (
                 parsed.sha256,
-                parsed.path.name,
+                name,
                 source,
                 load_id,
                 imported_at,
@@ -162,6 +168,7 @@ def import_file(
                 passed,
                 Jsonb(parsed.mapping),
                 Jsonb(list(parsed.warnings)),
+                sum(len(rows) for rows in parsed.skipped.values()),
             ),
         )
         failures = {f"{e}.{rule}": n for e, r in results.items() for rule, n in r.failures.items()}
@@ -170,7 +177,7 @@ def import_file(
             for rule in {r.rule for r in parsed.rejects}:
                 failures[f"invoices.{rule}"] = len({r.row for r in parsed.rejects if r.rule == rule})
     summary = ImportSummary(
-        parsed.path.name,
+        name,
         parsed.sha256,
         load_id,
         source,
@@ -184,14 +191,14 @@ def import_file(
     )
     log.info(
         "import %s: read=%d loaded=%s quarantined=%d gate_passed=%s",
-        parsed.path.name,
+        name,
         parsed.rows_read,
         loaded,
         summary.quarantined,
         passed,
     )
     if not passed:
-        raise QualityGateFailedError(f"file {parsed.path.name}", failures)
+        raise QualityGateFailedError(f"file {name}", failures)
     return summary
 
 
@@ -341,43 +348,55 @@ def _gate_rejects(
         row = int(source_rows[position]) if position < len(source_rows) else 0
         record = {k: v for k, v in frame.iloc[position].items() if not str(k).startswith("_")}
         key = None if item.record_key is None else str(item.record_key)
-        out.append(Reject(row, f"{entity}.{item.rule}", item.rule, str(item.reason), record, key))
+        out.append(Reject(row, item.rule, item.rule, str(item.reason), record, key, entity=entity))
     return out
 
 
-def _entity_of(reject: Reject) -> str:
-    head = reject.field.split(".", 1)[0]
-    return head if head in ENTITIES else "invoices"
-
-
 def _quarantine(conn: Any, load_id: str, source: str, file_name: str, rejects: list[Reject]) -> int:
-    """One quarantine record per (row, rule), the row kept as the file had it, keyed by its invoice
-    number; the reason starts with the file and its row so that the record reads on its own."""
-    seen: set[tuple[str, int, str]] = set()
-    rows = []
-    for reject in rejects:
-        entity = _entity_of(reject)
-        key = (entity, reject.row, reject.rule)
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append(
-            (
-                load_id,
-                source,
-                entity,
-                reject.row,
-                reject.key,
-                reject.rule,
-                f"{file_name} row {reject.row}, {reject.reason}",
-                json.dumps(reject.record, default=str, ensure_ascii=False),
+    """One quarantine record per (entity, row, rule) through the shared writer, the row kept as the
+    file had it, keyed by its invoice number; the reason starts with the file and its row so that
+    the record reads on its own, and the field and file are columns of their own."""
+    return write_records(
+        conn,
+        load_id=load_id,
+        source=source,
+        records=(
+            QuarantineRecord(
+                entity=reject.entity,
+                row_number=reject.row,
+                rule=reject.rule,
+                reason=f"{file_name} row {reject.row}, {reject.reason}",
+                record=reject.record,
+                record_key=reject.key,
+                field=None if reject.entity != "invoices" or reject.field == reject.rule else reject.field,
+                file_name=file_name,
             )
+            for reject in rejects
+        ),
+    )
+
+
+def record_rejected_file(
+    dsn: str, path: Path, *, source: str, imported_at: dt.datetime, error: str, content: bytes | None = None
+) -> None:
+    """Record a file refused as a whole in ``ops.file_imports`` (gate_passed false, `error` the
+    reason, no rows), in its own transaction. `error` must be safe to show (a BadInputError's
+    message, or the kind of an unexpected error): never a value of the file. Does nothing for a
+    file that cannot be read at all (there is no content to key it by); never replaces the record
+    of a successful import of the same content."""
+    if content is None:
+        try:
+            content = path.read_bytes()
+        except OSError:
+            return
+    sha256 = hashlib.sha256(content).hexdigest()
+    with connect(dsn) as conn, conn.transaction():
+        conn.execute(
+            """insert into ops.file_imports (sha256, file_name, source, load_id, imported_at, rows_read,
+                   invoices_loaded, rows_quarantined, gate_passed, mapping, warnings, rows_skipped, error)
+               values (%s, %s, %s, %s, %s, 0, 0, 0, false, '{}'::jsonb, '[]'::jsonb, 0, %s)
+               on conflict (sha256) do update set file_name = excluded.file_name,
+                   imported_at = excluded.imported_at, error = excluded.error
+               where not ops.file_imports.gate_passed""",
+            (sha256, display_name(path.name), source, f"file:{sha256[:16]}", imported_at, error),
         )
-    if rows:
-        with conn.cursor() as cur:
-            cur.executemany(
-                """insert into quarantine.rejected_rows (load_id, source, entity, row_number, record_key, rule,
-                       reason, record) values (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)""",
-                rows,
-            )
-    return len({(r[2], r[3]) for r in rows})

@@ -10,21 +10,21 @@ column, dates whose day/month order nothing in the file tells) raises BadInputEr
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import re
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cartera.errors import BadInputError
+from cartera.errors import BadInputError, CarteraError
 from cartera.sources.files import headers as hdr
+from cartera.sources.files import limits
+from cartera.sources.files.limits import control_character, display_name
 from cartera.sources.files.mapping import FileMapping, load_mapping
+from cartera.sources.files.rows import CsvStructureError, read_rows
 from cartera.sources.files.values import (
     ValueProblem,
     currency_mark,
@@ -72,7 +72,9 @@ _CANCELLED = {"cancelada", "cancelado", "cancelled", "canceled", "void", "anulad
 class Reject:
     """One row of the file that is not imported, and why. `row` is the file's own row number (1-based,
     as a spreadsheet shows it); `reason` names the file's column but never a value (values may be
-    personal data); `record` is the row as the file has it; `key` its invoice number, when it has one."""
+    personal data); `record` is the row as the file has it; `key` its invoice number, when it has one;
+    `entity` the raw entity the row was to land in (the gate may reject a file row's customer or
+    payment, not only its invoice)."""
 
     row: int
     field: str
@@ -80,6 +82,7 @@ class Reject:
     reason: str
     record: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     key: str | None = None
+    entity: str = "invoices"
 
 
 @dataclass(frozen=True)
@@ -100,9 +103,13 @@ class ParsedFile:
     source: str = "file"
 
 
-def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None = None) -> ParsedFile:
+def read_invoice_file(
+    path: Path | str, mapping: FileMapping | Path | str | None = None, *, as_of: dt.date | None = None
+) -> ParsedFile:
     """Read `path` (.csv, .txt, .xlsx or .xlsm) with `mapping` (a FileMapping, a YAML path, or None
-    for detection alone). Pure: no database, no clock; the same bytes and mapping give the same result.
+    for detection alone). Pure: no database, no clock; the same bytes, mapping and `as_of` give the
+    same result. `as_of` (the import's date) bounds issue, payment and dispute dates to a year after
+    it; without it they are bounded by limits.LATEST_DATE.
 
     Returns a ParsedFile whose `invoices` frame has INVOICE_COLUMNS, one row per good invoice, in file
     order: ids, `currency` and `status` ('posted' or 'cancelled') as `str`; `customer_name` and `rfc`
@@ -111,29 +118,54 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
     (NaT when absent); `amount`, `amount_mxn`, `paid_amount` as `Decimal` (None when absent);
     `credit_terms_days` int or None; `disputed` nullable boolean (<NA> without a dispute column; the
     warnings say when it has no known date); `source_row` the file's row number. Bad rows are in
-    `rejects` (file row, field, rule, reason naming the file's column), and skipped blank,
-    repeated-header and total rows in `skipped` and `warnings`.
+    `rejects` (file row, field, rule, reason naming the file's column, never a value): unreadable
+    values, amounts beyond numeric(18, 2), dates out of range, cells holding NUL, control characters
+    or bytes that are not UTF-8. Skipped blank, repeated-header and total rows and exact repeats of an
+    invoice are in `skipped` and `warnings`. Every data row is accounted for: `rows_read` = invoices +
+    rejected rows + skipped rows.
 
     Raises BadInputError (naming the file, and the row and column when there is one) for what stops
-    the whole file: unreadable or undecodable bytes, no header row, a required column missing, a
-    mapping naming absent columns, dates whose day/month order the file does not tell (or tells both
-    ways) without `date_format:`, amounts mixing decimal commas and points without `decimal:`."""
+    the whole file, which then loads nothing: unreadable or undecodable bytes, a quote left open or
+    closed early, a workbook beyond the limits of :mod:`limits` or holding an XML DTD, no header row,
+    a required column missing or appearing twice, a mapping naming absent columns, dates whose
+    day/month order the file does not tell (or tells both ways) without `date_format:`, amounts mixing
+    decimal commas and points without `decimal:`. Anything else going wrong is raised as a
+    BadInputError too (never a traceback holding the file's values)."""
+    path = Path(path)
+    try:
+        return _read(path, mapping, as_of)
+    except CarteraError:
+        raise
+    except (Exception, MemoryError, RecursionError) as exc:  # noqa: BLE001 - see the docstring
+        raise BadInputError(
+            f"the file could not be read ({type(exc).__name__}) and nothing was loaded; this is a defect in "
+            "cartera's reader: report it with the file",
+            file=_name(path),
+        ) from exc
+
+
+def _name(path: Path) -> str:
+    return display_name(path.name)
+
+
+def _read(path: Path, mapping: FileMapping | Path | str | None, as_of: dt.date | None) -> ParsedFile:
     import pandas as pd
 
-    path = Path(path)
     settings = mapping if isinstance(mapping, FileMapping) else load_mapping(mapping)
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise BadInputError(f"cannot read the file: {exc.strerror or exc}", file=path.name) from exc
-    rows = list(_rows(path, content, settings))
+        raise BadInputError(f"cannot read the file: {exc.strerror or type(exc).__name__}", file=_name(path)) from exc
+    try:
+        read = read_rows(_name(path), path.suffix.lower(), content, settings)
+    except CsvStructureError as exc:
+        raise _structure_error(path, exc, settings) from None
+    rows = read.rows
+    warnings: list[str] = [read.evidence] if read.evidence else []
     header_at, header = _header(path, rows, settings)
     columns = _columns(path, header, settings)
     index = {name: position for position, name in enumerate(header)}
     body, skipped = _body(rows[header_at + 1 :], header, columns, index)
-    warnings: list[str] = []
-    for why, numbers in skipped.items():
-        warnings.append(f"skipped {len(numbers)} {why} (rows {_ranges(numbers)})")
 
     def cell(values: Sequence[Any], name: str) -> Any:
         column = columns.get(name)
@@ -142,6 +174,8 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
         position = index[column]
         return values[position] if position < len(values) else None
 
+    rejects: list[Reject] = []
+    body = _clean_rows(body, header, columns, cell, rejects)
     columns, identity_note = _customer_identity(columns, settings, body, cell)
     if identity_note:
         warnings.append(identity_note)
@@ -150,11 +184,13 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
         date_order, notes = _date_order(path, body, columns, cell)
         warnings.extend(notes)
     decimal = settings.decimal or _decimal(path, body, columns, cell)
+    latest = min(as_of + limits.AHEAD_OF_IMPORT, limits.LATEST_DATE) if as_of else limits.LATEST_DATE
     records: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
     for number, values in body:
         original = {header[i]: v for i, v in enumerate(values) if i < len(header) and header[i]}
         record, problem = _record(values, cell, date_order, decimal, settings)
+        if problem is None:
+            problem = _out_of_range(record, latest)
         if problem is not None:
             name, message = problem
             reason = f"{columns.get(name, name)}: {message}"
@@ -164,10 +200,12 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
         record["source_row"] = number
         record["_original"] = original
         records.append(record)
-    records, duplicate_rejects, duplicate_warning = _duplicates(records, columns)
+    records, duplicate_rejects, repeated = _duplicates(records, columns)
     rejects.extend(duplicate_rejects)
-    if duplicate_warning:
-        warnings.append(duplicate_warning)
+    if repeated:
+        skipped["exact repeats of an invoice"] = repeated
+    for why, numbers in skipped.items():
+        warnings.append(f"skipped {len(numbers)} {why} (rows {_ranges(numbers)})")
     if "paid_date" not in columns and "paid_amount" not in columns:
         warnings.append("the file has no paid date: every invoice is taken as open (a backtest needs paid dates)")
     if "disputed" in columns and "dispute_opened_date" not in columns:
@@ -192,80 +230,76 @@ def read_invoice_file(path: Path | str, mapping: FileMapping | Path | str | None
         decimal=decimal,
         skipped=skipped,
         warnings=tuple(warnings),
-        rows_read=len(body) + sum(len(v) for v in skipped.values()),
+        rows_read=len(rows) - header_at - 1,
         source=settings.source,
     )
 
 
+def _structure_error(path: Path, exc: CsvStructureError, settings: FileMapping) -> BadInputError:
+    """The CSV quoting error, naming the column by the header when the rows before it have one."""
+    column = f"column {exc.column + 1}"
+    try:
+        _, header = _header(path, exc.rows_before, settings)
+        if exc.column < len(header) and header[exc.column]:
+            column = header[exc.column]
+    except BadInputError:
+        pass
+    return BadInputError(
+        f'{exc.problem}; nothing was loaded: fix the quoting (a quote inside a value is written twice, "")',
+        file=_name(path),
+        row=exc.row,
+        field=column,
+    )
+
+
+def _clean_rows(
+    body: list[tuple[int, list[Any]]], header: list[str], columns: dict[str, str], cell: Any, rejects: list[Reject]
+) -> list[tuple[int, list[Any]]]:
+    """The rows whose cells hold no NUL, control character or undecodable byte; the others are
+    rejected naming the column (line breaks and tabs are allowed only in columns not imported)."""
+    field_of = {column: name for name, column in columns.items()}
+    clean = []
+    for number, values in body:
+        problem = None
+        for position, value in enumerate(values):
+            if not isinstance(value, str) or not value:
+                continue
+            column = header[position] if position < len(header) and header[position] else f"column {position + 1}"
+            kind = control_character(value, line_breaks_allowed=column not in field_of)
+            if kind is not None:
+                problem = (field_of.get(column, column), column, kind)
+                break
+        if problem is None:
+            clean.append((number, values))
+            continue
+        name, column, kind = problem
+        original = {header[i]: v for i, v in enumerate(values) if i < len(header) and header[i]}
+        rule = "file_encoding" if kind == "bytes that are not UTF-8" else "file_control_character"
+        key = _text(cell(values, "invoice_number")) or None
+        if key is not None and control_character(key, line_breaks_allowed=False):
+            key = None
+        rejects.append(
+            Reject(number, name, rule, f"{column}: holds {kind}; the row may be corrupted, check it", original, key)
+        )
+    return clean
+
+
+def _out_of_range(record: dict[str, Any], latest: dt.date) -> tuple[str, str] | None:
+    """The first date outside its sane range, as (field, problem)."""
+    issue = record["issue_date"]
+    for name, value in (
+        ("issue_date", issue),
+        ("paid_date", record.get("payment_date")),
+        ("dispute_opened_date", record.get("dispute_opened_date")),
+    ):
+        if value is not None and not limits.EARLIEST_DATE <= value <= latest:
+            return name, f"outside the accepted range {limits.EARLIEST_DATE} to {latest}: check the year"
+    if record["due_date"] > issue + limits.MAX_TERM:
+        return "due_date", f"more than {limits.MAX_TERM_DAYS} days after the invoice date: check the year"
+    return None
+
+
 # --- reading rows -------------------------------------------------------------------------
-
-
-def _rows(path: Path, content: bytes, settings: FileMapping) -> Iterator[tuple[int, list[Any]]]:
-    """(file row number, cells) of every row; CSV cells are text, Excel cells keep their type."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        yield from _excel_rows(path, content, settings)
-        return
-    if path.suffix.lower() == ".xls":
-        raise BadInputError("old .xls workbooks are not supported: save the sheet as .xlsx or CSV", file=path.name)
-    text = _decode(path, content, settings.encoding)
-    delimiter = settings.delimiter or _sniff(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for cells in reader:
-            yield reader.line_num, [c.strip() for c in cells]
-    except csv.Error as exc:
-        raise BadInputError(f"not a readable CSV file: {exc}", file=path.name, row=reader.line_num) from exc
-
-
-def _decode(path: Path, content: bytes, encoding: str | None) -> str:
-    if encoding:
-        try:
-            return content.decode(encoding)
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise BadInputError(f"cannot decode the file as {encoding}: {exc}", file=path.name) from exc
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return content.decode("cp1252", errors="strict") if _cp1252_ok(content) else content.decode("latin-1")
-
-
-def _cp1252_ok(content: bytes) -> bool:
-    try:
-        content.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _sniff(text: str) -> str:
-    sample = "\n".join(line for line in text.splitlines()[:50] if line.strip())
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        counts = Counter({d: sample.count(d) for d in ",;\t|"})
-        return counts.most_common(1)[0][0] if counts.most_common(1)[0][1] else ","
-
-
-def _excel_rows(path: Path, content: bytes, settings: FileMapping) -> Iterator[tuple[int, list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken workbook
-        raise BadInputError(f"not a readable .xlsx workbook: {exc}", file=path.name) from exc
-    try:
-        if settings.sheet is None:
-            sheet = book.worksheets[0]
-        elif isinstance(settings.sheet, int):
-            sheet = book.worksheets[settings.sheet]
-        elif settings.sheet in book.sheetnames:
-            sheet = book[settings.sheet]
-        else:
-            raise BadInputError(f"no sheet {settings.sheet!r}; sheets: {book.sheetnames}", file=path.name)
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [c.strip() if isinstance(c, str) else ("" if c is None else c) for c in cells]
-    finally:
-        book.close()
 
 
 def _header(path: Path, rows: list[tuple[int, list[Any]]], settings: FileMapping) -> tuple[int, list[str]]:
@@ -290,14 +324,19 @@ def _header(path: Path, rows: list[tuple[int, list[Any]]], settings: FileMapping
             if looks_like_header and best is not None
             else "no row among the first 30 reads like a header"
         )
-        raise BadInputError(f"the mapping names columns {missing} that are not in the file; {where}", file=path.name)
+        raise BadInputError(f"the mapping names columns {missing} that are not in the file; {where}", file=_name(path))
     if best is None or (best_score[0] == 0 and best_score[1] < 2):
         raise BadInputError(
             "no header row found: none of the first 30 rows names the columns (invoice, customer, date, "
             "amount…); add a `columns:` mapping",
-            file=path.name,
+            file=_name(path),
         )
-    return best, [str(c) for c in rows[best][1]]
+    return best, [_printable(str(c)) for c in rows[best][1]]
+
+
+def _printable(header: str) -> str:
+    """A header as it may be shown in a reason or an error: control characters escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in header)
 
 
 def _columns(path: Path, header: list[str], settings: FileMapping) -> dict[str, str]:
@@ -308,7 +347,7 @@ def _columns(path: Path, header: list[str], settings: FileMapping) -> dict[str, 
         if actual is None:
             raise BadInputError(
                 f"the mapping names column {column!r} for {name}, but the file has only {sorted(h for h in header if h)}",
-                file=path.name,
+                file=_name(path),
                 field=name,
             )
         columns[name] = actual
@@ -324,9 +363,18 @@ def _columns(path: Path, header: list[str], settings: FileMapping) -> dict[str, 
         raise BadInputError(
             f"required columns not found: {missing} (a due date, or credit terms in days to compute it). "
             f"The file's columns are {sorted(h for h in header if h)}; name them in the mapping's `columns:`",
-            file=path.name,
+            file=_name(path),
             field=missing[0],
         )
+    for name, column in columns.items():
+        positions = [str(i + 1) for i, h in enumerate(header) if h == column]
+        if len(positions) > 1:
+            raise BadInputError(
+                f"the column {column!r} appears {len(positions)} times (columns {', '.join(positions)}): which one "
+                "holds the data cannot be told; rename the others",
+                file=_name(path),
+                field=name,
+            )
     return columns
 
 
@@ -429,7 +477,7 @@ def _date_order(
         raise BadInputError(
             f"the dates mix day-first (row {told['dmy'][0]}) and month-first (row {told['mdy'][0]}) orders: set "
             "`date_format:` in the mapping (rows that do not fit it are quarantined)",
-            file=path.name,
+            file=_name(path),
         )
     if told:
         order, (row, name) = next(iter(told.items()))
@@ -446,7 +494,7 @@ def _date_order(
         raise BadInputError(
             "dates like 03/04/2025 could be day-first or month-first and no date in the file tells which: set "
             "`date_format: dd/mm/yyyy` (or mm/dd/yyyy) in the mapping",
-            file=path.name,
+            file=_name(path),
             row=number,
             field=columns.get(name, name),
         )
@@ -458,7 +506,7 @@ def _decimal(path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, s
     try:
         return decimal_evidence(texts)
     except ValueProblem as exc:
-        raise BadInputError(f"{exc}: set `decimal:` in the mapping", file=path.name, field=columns["amount"]) from exc
+        raise BadInputError(f"{exc}: set `decimal:` in the mapping", file=_name(path), field=columns["amount"]) from exc
 
 
 # --- one row --------------------------------------------------------------------------------
@@ -484,6 +532,8 @@ def _record(
         current = "credit_terms_days"
         terms = cell(values, "credit_terms_days")
         record["credit_terms_days"] = parse_int(terms) if _text(terms) else None
+        if record["credit_terms_days"] is not None and record["credit_terms_days"] > limits.MAX_TERM_DAYS:
+            return record, ("credit_terms_days", f"more than {limits.MAX_TERM_DAYS} days: check the value")
         current = "due_date"
         due = cell(values, "due_date")
         if _text(due):
@@ -542,6 +592,8 @@ def _record(
         record["status"] = "cancelled" if status in _CANCELLED else "posted"
     except ValueProblem as exc:
         return record, (current, str(exc))
+    except OverflowError:
+        return record, (current, "a date beyond the calendar: check the year")
     return record, None
 
 
@@ -555,9 +607,9 @@ def _text(value: Any) -> str:
 
 def _duplicates(
     records: list[dict[str, Any]], columns: dict[str, str]
-) -> tuple[list[dict[str, Any]], list[Reject], str | None]:
-    """Same invoice number twice: identical rows keep the first (a warning); rows that differ are
-    all quarantined (which one is right is for a person to say)."""
+) -> tuple[list[dict[str, Any]], list[Reject], list[int]]:
+    """Same invoice number twice: identical rows keep the first (the others are returned, to be
+    listed as skipped); rows that differ are all quarantined (which one is right is for a person to say)."""
     by_number: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         by_number.setdefault(record["invoice_number"], []).append(record)
@@ -590,6 +642,5 @@ def _duplicates(
                     record["invoice_number"],
                 )
             )
-    warning = f"ignored {len(repeated)} exact repeats of an invoice (rows {_ranges(repeated)})" if repeated else None
     keep.sort(key=lambda r: r["source_row"])
-    return keep, rejects, warning
+    return keep, rejects, sorted(repeated)

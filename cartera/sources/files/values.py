@@ -4,9 +4,12 @@ order (day first or month first) is decided from evidence in the file, never gue
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+
+from cartera.sources.files.limits import AMOUNT_LIMIT
 
 # Currency marks that may stick to an amount; a code found there can settle the currency.
 _CODES = ("MXN", "USD", "EUR", "US$", "MX$", "M.N.", "MN", "DLS", "USD$")
@@ -69,7 +72,7 @@ def parse_amount(cell: object, decimal: str | None) -> Decimal:
     if isinstance(cell, int | float):
         if cell != cell:  # NaN
             raise ValueProblem("the amount is empty")
-        return Decimal(str(cell))
+        return _bounded(Decimal(str(cell)))
     value, negative = _bare(str(cell))
     if not value:
         raise ValueProblem("the amount is empty")
@@ -100,7 +103,14 @@ def parse_amount(cell: object, decimal: str | None) -> Decimal:
         amount = Decimal(normal)
     except InvalidOperation as exc:
         raise ValueProblem("expected an amount") from exc
-    return -amount if negative else amount
+    return _bounded(-amount if negative else amount)
+
+
+def _bounded(amount: Decimal) -> Decimal:
+    """The amount, if the warehouse's numeric(18, 2) can hold it (rounded to cents)."""
+    if not amount.is_finite() or abs(amount) >= AMOUNT_LIMIT:
+        raise ValueProblem("too large: the warehouse holds amounts below 10^16 (numeric(18, 2)); check the value")
+    return amount
 
 
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?")
@@ -192,10 +202,12 @@ def parse_flag(cell: object) -> bool:
 
 def parse_int(cell: object) -> int:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
+        if isinstance(cell, float) and not math.isfinite(cell):
+            raise ValueProblem("expected a whole number")
         if cell != int(cell):
             raise ValueProblem("expected a whole number")
         return int(cell)
-    match = re.search(r"\d+", str(cell or ""))
+    match = re.search(r"\d{1,9}", str(cell or ""))
     if not match:
         raise ValueProblem("expected a number of days")
     return int(match.group(0))
