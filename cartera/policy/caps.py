@@ -8,6 +8,10 @@ rule holds is found exactly, with no fixed step.
 Counting is conservative: attempts count as contacts (bounced and failed messages included),
 and in calendar periods with several candidate zones a period is full when it is full in any of
 them.
+
+Per-debt rules (Reg F's "particular debt" is *each* of the consumer's debts, 12 CFR
+1006.14(b)(4)) count every debt of the message on its own and hold only when they hold for each;
+a message logged without invoice ids counts toward every debt, never toward none.
 """
 
 from __future__ import annotations
@@ -23,14 +27,20 @@ from cartera.policy.windows import local_day_start, local_week_start
 
 
 def _shares_debt(message: SentMessage, invoice_ids: frozenset[str]) -> bool:
-    return not invoice_ids.isdisjoint(message.invoice_ids)
+    """About one of these debts; a message naming no invoice (or a candidate naming none) is
+    about all of them."""
+    return not message.invoice_ids or not invoice_ids or not invoice_ids.isdisjoint(message.invoice_ids)
 
 
-def relevant(
+def counted_per_debt(
     rule_channels: frozenset[str], per_debt: bool, invoice_ids: frozenset[str], history: Sequence[SentMessage]
-) -> list[SentMessage]:
-    """The messages a rule counts: on its channels, and about the same debt when it is per debt."""
-    return [m for m in history if m.channel in rule_channels and (not per_debt or _shares_debt(m, invoice_ids))]
+) -> list[list[SentMessage]]:
+    """The groups of messages a rule counts, on its channels: one group of all of them, or, per
+    debt, one group per debt of the candidate (each debt on its own, never pooled)."""
+    on_channels = [m for m in history if m.channel in rule_channels]
+    if not per_debt or not invoice_ids or not on_channels:
+        return [on_channels]
+    return [[m for m in on_channels if not m.invoice_ids or debt in m.invoice_ids] for debt in sorted(invoice_ids)]
 
 
 def _calendar_bound(
@@ -83,6 +93,43 @@ def _rolling_bound(rule: CapRule, s: dt.datetime, channel: str, counted: list[Se
     return min(exits) if exits else None
 
 
+def _local_midnight(day: dt.date, z: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=z).astimezone(dt.UTC)
+
+
+def _consecutive_days_bound(
+    rule: CapRule, s: dt.datetime, channel: str, counted: list[SentMessage], zones: tuple[ZoneInfo, ...]
+) -> dt.datetime | None:
+    """Any run of `span` consecutive local calendar days containing the day of `s` must hold at
+    most `max` messages (or channels) including this one. A full run starting on day w blocks
+    every day up to w + span - 1, so the bound is the local midnight after the last full run."""
+    assert rule.span is not None  # guaranteed by the schema for period "consecutive_days"
+    length = rule.span.days
+    bound: dt.datetime | None = None
+    for z in zones:
+        day = s.astimezone(z).date()
+        near = []
+        for m in counted:
+            local = m.at.astimezone(z).date()
+            if abs((local - day).days) < length:
+                near.append((local, m.channel))
+        last_full: dt.date | None = None
+        for back in range(length - 1, -1, -1):
+            first = day - dt.timedelta(days=back)
+            last = first + dt.timedelta(days=length - 1)
+            inside = [chan for local, chan in near if first <= local <= last]
+            if rule.count == "channels":
+                full = len(set(inside) | {channel}) > rule.max
+            else:
+                full = len(inside) + 1 > rule.max
+            if full:
+                last_full = last
+        if last_full is not None:
+            end = _local_midnight(last_full + dt.timedelta(days=1), z)
+            bound = end if bound is None else max(bound, end)
+    return bound
+
+
 def cap_bound(
     rule: CapRule,
     s: dt.datetime,
@@ -91,14 +138,27 @@ def cap_bound(
     history: Sequence[SentMessage],
     zones: tuple[ZoneInfo, ...],
 ) -> dt.datetime | None:
-    """None if `rule` lets one more message on `channel` go out at `s`; else a lower bound > s."""
+    """None if `rule` lets one more message on `channel` go out at `s`; else a lower bound > s.
+    Per debt, the rule must hold for every debt: the latest of the debts' bounds is the bound."""
     if rule.trigger == "after_direct_contact" and not any(m.direct_contact and m.at <= s for m in history):
         return None
-    counted = relevant(rule.meta.channels, rule.per_debt, invoice_ids, history)
-    if not counted:
-        return None
+    bounds = [
+        bound
+        for counted in counted_per_debt(rule.meta.channels, rule.per_debt, invoice_ids, history)
+        if counted and (bound := _group_bound(rule, s, channel, counted, zones)) is not None
+    ]
+    return max(bounds) if bounds else None
+
+
+def _group_bound(
+    rule: CapRule, s: dt.datetime, channel: str, counted: list[SentMessage], zones: tuple[ZoneInfo, ...]
+) -> dt.datetime | None:
     bounds: list[dt.datetime] = []
-    if rule.period == "rolling":
+    if rule.period == "consecutive_days":
+        run = _consecutive_days_bound(rule, s, channel, counted, zones)
+        if run is not None:
+            bounds.append(run)
+    elif rule.period == "rolling":
         rolling = _rolling_bound(rule, s, channel, counted)
         if rolling is not None:
             bounds.append(rolling)
@@ -115,16 +175,29 @@ def cap_bound(
 
 
 def cooldown_bound(
-    rule: CooldownRule, s: dt.datetime, invoice_ids: frozenset[str], history: Sequence[SentMessage]
+    rule: CooldownRule,
+    s: dt.datetime,
+    invoice_ids: frozenset[str],
+    history: Sequence[SentMessage],
+    zones: tuple[ZoneInfo, ...],
 ) -> dt.datetime | None:
     """None unless a direct contact on the rule's trigger channels happened within the cooldown
-    before `s`; then the end of the latest such cooldown."""
-    ends = [
-        m.at + rule.duration
+    before `s`; then the end of the latest such cooldown. With `local_days` the cooldown ends at
+    local midnight after that many calendar days, the day of the contact being the first
+    (12 CFR 1006.14(b)(2)(i)(B)), in the latest of the candidate zones."""
+    contacts = [
+        m
         for m in history
         if m.direct_contact
         and m.channel in rule.after_channels
         and (not rule.per_debt or _shares_debt(m, invoice_ids))
-        and m.at <= s < m.at + rule.duration
+        and m.at <= s
     ]
+    if rule.local_days is None:
+        ends = [m.at + rule.duration for m in contacts if s < m.at + rule.duration]
+    else:
+        ahead = dt.timedelta(days=rule.local_days)
+        ends = [
+            end for m in contacts for z in zones if s < (end := _local_midnight(m.at.astimezone(z).date() + ahead, z))
+        ]
     return max(ends) if ends else None

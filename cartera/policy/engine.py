@@ -1,8 +1,11 @@
 """Decide allow / defer / deny for one candidate message, with the rule that decided it.
 
 Order of reasoning:
-1. denials that no waiting can fix (unknown country or channel, opt-out, missing consent, a
-   paid invoice, a hold without an end) -> "deny";
+0. malformed inputs raise PolicyInputError (models.py checks each input when it is built; here
+   the argument types and that the profile is the candidate's customer's);
+1. denials that no waiting can fix (unknown country or channel, a recipient the law does not
+   allow, opt-out, missing consent, a paid invoice, a hold without an end or of an unknown kind,
+   a rendered text that breaks a content rule) -> "deny";
 2. rules that only depend on the instant (windows, holidays, caps, cooldowns, quiet periods,
    holds with an end) -> "defer" to the earliest instant >= the proposed one at which *all* of
    them hold, found as a fixpoint of exact lower bounds (see caps.py), or "deny" when none
@@ -21,9 +24,18 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from cartera.policy import inputs
 from cartera.policy.caps import cap_bound, cooldown_bound
+from cartera.policy.content import ContentReport, ContentViolation, check_content, content_sha256
 from cartera.policy.creditor import CreditorSettings, apply_creditor, parse_creditor_settings
-from cartera.policy.holds import Denial, consent_denials, duration_pauses, hold_effects, paid_denial
+from cartera.policy.holds import (
+    Denial,
+    consent_denials,
+    duration_pauses,
+    hold_effects,
+    paid_denial,
+    recipient_denials,
+)
 from cartera.policy.models import (
     CHANNELS,
     Candidate,
@@ -98,35 +110,62 @@ class PolicyEngine:
         history: Sequence[SentMessage] = (),
         holds: Sequence[Hold] = (),
         payments: Sequence[Payment] = (),
+        *,
+        content: ContentReport | None = None,
     ) -> Decision:
         """The verdict on `candidate` at `candidate.proposed_at` (timezone-aware).
 
         `history`: messages already sent, or scheduled, to this customer on any channel (not this
         candidate). `holds`: the customer's holds as known now. `payments`: payments received
-        (at least those since the batch was built, and those within the quiet period)."""
+        (at least those since the batch was built, and those within the quiet period).
+        `content`: the report of :meth:`check_content` on the rendered text, when there is one
+        (at send time): its violations deny, and its SHA-256 is kept in the decision.
+
+        Raises PolicyInputError for arguments of the wrong type, a profile of another customer,
+        or a content report made for another pack or channel."""
+        _check_arguments(candidate, profile, history, holds, payments, content)
         proposed = _utc(candidate.proposed_at, "proposed_at")
         history, holds, payments = _in_utc(history, holds, payments)
-        pack = self.packs.get(profile.country.upper())
+        pack = self.packs.get(profile.country)
+        digest = content.content_sha256 if content else None
         if pack is None:
-            return _final_denial("no_rule_pack", f"none/{profile.country}", "", "")
+            return _final_denial("no_rule_pack", f"none/{profile.country}", "", "", digest)
         if candidate.channel not in CHANNELS:
-            return _decision(pack, "deny", [Denial("unknown_channel", f"{pack.id}/channels", "design")], [], None, {})
-        rules = pack.rules_for("consumer" if profile.is_consumer else "business", candidate.channel)
+            unknown = Denial("unknown_channel", f"{pack.id}/channels", "design")
+            return _decision(pack, "deny", [unknown], [], None, {}, digest)
+        debtor_type = "consumer" if profile.is_consumer else "business"
+        if content is not None and (
+            content.rule_pack_id != pack.id
+            or content.rule_pack_version != pack.version
+            or content.channel != candidate.channel
+            or content.debtor_type != debtor_type
+        ):
+            raise inputs.PolicyInputError(
+                "decide",
+                "content",
+                f"a report checked against {pack.id} {pack.version} for {debtor_type} on the candidate's channel",
+            )
+        rules = pack.rules_for(debtor_type, candidate.channel)
         zones = resolve_zones(pack, profile)
         calendar = holiday_calendar(pack, profile)
         summary = _summary(pack, candidate, profile, history, holds, payments, zones, proposed)
+        if digest is not None:
+            summary["content_sha256"] = digest
 
-        denials = consent_denials(pack, rules, candidate, profile)
+        denials = recipient_denials(rules, candidate)
+        denials.extend(consent_denials(pack, rules, candidate, profile))
         paid = paid_denial(pack, candidate, payments)
         if paid is not None:
             denials.append(paid)
         hold_denials, _ = hold_effects(rules, candidate, holds, proposed)
         denials.extend(hold_denials)
+        if content is not None:
+            denials.extend(_content_denial(violation) for violation in content.violations)
         blockers = self._blockers(rules, candidate, history, holds, payments, zones, calendar, proposed)
         if denials:
-            return _decision(pack, "deny", denials, blockers, None, summary)
+            return _decision(pack, "deny", denials, blockers, None, summary, digest)
         if not blockers:
-            return _decision(pack, "allow", [], [], None, summary)
+            return _decision(pack, "allow", [], [], None, summary, digest)
 
         at = proposed
         limit = proposed + SEARCH_HORIZON
@@ -141,8 +180,29 @@ class PolicyEngine:
             current = self._blockers(rules, candidate, history, holds, payments, zones, calendar, at)
         if current:
             horizon = Denial("no_allowed_instant", f"{pack.id}/search_horizon", "design")
-            return _decision(pack, "deny", [horizon], blockers, None, summary)
-        return _decision(pack, "defer", [], blockers, at, summary)
+            return _decision(pack, "deny", [horizon], blockers, None, summary, digest)
+        return _decision(pack, "defer", [], blockers, at, summary, digest)
+
+    def check_content(
+        self,
+        text: str,
+        language: str,
+        country: str,
+        *,
+        channel: str = "email",
+        is_consumer: bool = True,
+        facts: Mapping[str, str] | None = None,
+    ) -> ContentReport:
+        """:func:`cartera.policy.content.check_content` with this engine's pack for `country`
+        (creditor settings included). A country without a pack gets a report with one
+        ``no_rule_pack`` violation, so the message is never judged clean."""
+        code = inputs.text("check_content", "country", country).strip().upper()
+        debtor_type = "consumer" if inputs.flag("check_content", "is_consumer", is_consumer) else "business"
+        pack = self.packs.get(code)
+        if pack is None:
+            missing = ContentViolation("no_rule_pack", f"none/{code}", "design", code)
+            return ContentReport(content_sha256(text), language, channel, debtor_type, "none", "", (missing,))
+        return check_content(text, language, pack, channel=channel, debtor_type=debtor_type, facts=facts)
 
     @staticmethod
     def _blockers(
@@ -170,7 +230,7 @@ class PolicyEngine:
             if bound is not None:
                 found.append(("frequency_cap", cap.meta.id, cap.meta.verification, bound, _cap_text(cap)))
         for cooldown in rules.cooldowns:
-            bound = cooldown_bound(cooldown, at, invoice_ids, history)
+            bound = cooldown_bound(cooldown, at, invoice_ids, history, zones.zones)
             if bound is not None:
                 hours = {"hours": f"{cooldown.duration.total_seconds() / 3600:g}"}
                 found.append(("cooldown_after_contact", cooldown.meta.id, cooldown.meta.verification, bound, hours))
@@ -211,8 +271,34 @@ def _in_utc(
     return history, holds, payments
 
 
+def _check_arguments(
+    candidate: object,
+    profile: object,
+    history: object,
+    holds: object,
+    payments: object,
+    content: object,
+) -> None:
+    if not isinstance(candidate, Candidate):
+        raise inputs.PolicyInputError("decide", "candidate", "a cartera.policy.Candidate", candidate)
+    if not isinstance(profile, ContactProfile):
+        raise inputs.PolicyInputError("decide", "profile", "a cartera.policy.ContactProfile", profile)
+    if profile.customer_id != candidate.customer_id:
+        # Another customer's profile would bring another customer's opt-outs and consent.
+        raise inputs.PolicyInputError("decide", "profile", "the profile of the candidate's customer")
+    inputs.sequence_of("history", history, SentMessage)
+    inputs.sequence_of("holds", holds, Hold)
+    inputs.sequence_of("payments", payments, Payment)
+    if content is not None and not isinstance(content, ContentReport):
+        raise inputs.PolicyInputError("decide", "content", "a ContentReport from check_content, or None", content)
+
+
+def _content_denial(violation: ContentViolation) -> Denial:
+    return Denial(violation.code, violation.rule_id, violation.verification, values=(("item", violation.item),))
+
+
 def _reason_from_denial(denial: Denial) -> Reason:
-    es, en = sentence(denial.code)
+    es, en = sentence(denial.code, **dict(denial.values))
     return Reason(denial.code, denial.rule_id, "deny", es, en, denial.verification)
 
 
@@ -229,6 +315,7 @@ def _decision(
     blockers: list[Blocker],
     next_allowed_at: dt.datetime | None,
     summary: dict[str, Any],
+    content_digest: str | None = None,
 ) -> Decision:
     reasons = tuple(_reason_from_denial(d) for d in denials) + tuple(_reason_from_blocker(b) for b in blockers)
     blocked = tuple(sorted({invoice for d in denials for invoice in d.invoice_ids}))
@@ -240,13 +327,17 @@ def _decision(
         next_allowed_at=next_allowed_at,
         blocked_invoice_ids=blocked,
         inputs_summary=summary,
+        content_sha256=content_digest,
     )
 
 
-def _final_denial(code: str, rule_id: str, pack_id: str, version: str) -> Decision:
+def _final_denial(code: str, rule_id: str, pack_id: str, version: str, content_digest: str | None) -> Decision:
     es, en = sentence(code)
     reason = Reason(code, rule_id, "deny", es, en, "design")
-    return Decision("deny", (reason,), pack_id or "none", version, inputs_summary={"country": rule_id.split("/")[-1]})
+    summary = {"country": rule_id.split("/")[-1]}
+    return Decision(
+        "deny", (reason,), pack_id or "none", version, inputs_summary=summary, content_sha256=content_digest
+    )
 
 
 def _summary(
@@ -269,6 +360,7 @@ def _summary(
         "country": pack.country,
         "debtor_type": "consumer" if profile.is_consumer else "business",
         "channel": candidate.channel,
+        "recipient_role": candidate.recipient_role,
         "proposed_at": at.isoformat(),
         "zones": list(zones.names),
         "zone_source": zones.source,

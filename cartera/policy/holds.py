@@ -1,6 +1,6 @@
-"""Stops that do not depend on the hour: consent and opt-outs, holds (dispute, promise to pay,
-do-not-contact, legal), invoices paid since the batch was built, and the pauses after a payment
-or a bounce.
+"""Stops that do not depend on the hour: who the message is addressed to, consent and opt-outs,
+holds (dispute, promise to pay, do-not-contact, legal), invoices paid since the batch was built,
+and the pauses after a payment or a bounce.
 
 Denials here are final for the candidate as built (the caller must rebuild it, e.g. without a
 paid invoice); pauses give the end of the pause as a lower bound, like the caps.
@@ -24,6 +24,7 @@ class Denial:
     rule_id: str
     verification: str
     invoice_ids: tuple[str, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()  # placeholders of the code's sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,32 @@ def consent_denials(pack: RulePack, rules: RuleSet, candidate: Candidate, profil
     return found
 
 
+_ROLE_TEXT = {
+    "debtor": ("deudor", "debtor"),
+    "guarantor": ("aval o fiador", "guarantor"),
+    "joint_obligor": ("obligado solidario", "joint obligor"),
+    "authorised_contact": ("contacto autorizado por el deudor", "contact authorised by the debtor"),
+    "family": ("familiar del deudor", "member of the debtor's family"),
+    "employer": ("empleador del deudor", "debtor's employer"),
+    "third_party": ("tercero o referencia", "third party or reference"),
+}
+
+
+def recipient_denials(rules: RuleSet, candidate: Candidate) -> list[Denial]:
+    """The recipient's role must be allowed by every recipients rule (the platform's and the
+    country's). No rule for the channel denies too: an unknown law allows nobody."""
+    role = candidate.recipient_role
+    es, en = _ROLE_TEXT[role]
+    values = (("role_es", es), ("role_en", en))
+    if not rules.recipients:
+        return [Denial("recipient_not_allowed", "no_recipients_rule", "design", values=values)]
+    return [
+        Denial("recipient_not_allowed", rule.meta.id, rule.meta.verification, values=values)
+        for rule in rules.recipients
+        if role not in rule.allowed
+    ]
+
+
 def _consent_fails(rule: ConsentRule, channel: str, profile: ContactProfile) -> bool:
     if rule.require == "opt_out":
         return "all" in profile.opted_out_channels or channel in profile.opted_out_channels
@@ -78,7 +105,8 @@ def hold_effects(
     """Holds in force at `s` on this customer or on an invoice of the message.
 
     A hold without an end denies; a hold with an end pauses until it (a promise to pay until its
-    date plus the longest grace). A hold kind no rule names still denies: never fall back to
+    date plus the longest grace). A hold of a kind the engine does not know denies whatever its
+    dates say (its `until` may not mean an end), unless it was released: never fall back to
     allowing."""
     ids = set(candidate.invoice_ids)
     grace = max((rule.duration for rule in rules.promise_grace), default=dt.timedelta(0))
@@ -86,6 +114,11 @@ def hold_effects(
     pauses: list[Pause] = []
     for hold in holds:
         if hold.invoice_id is not None and hold.invoice_id not in ids:
+            continue
+        if hold.kind not in HOLD_KINDS:
+            if hold.released_at is None or s < hold.released_at:
+                invoices = (hold.invoice_id,) if hold.invoice_id else ()
+                denials.append(Denial("hold_unknown", "unknown_hold", "design", invoices))
             continue
         end = hold.end()
         if hold.kind == "promise_to_pay" and hold.until is not None:
@@ -96,7 +129,7 @@ def hold_effects(
         rule = _rule_for(rules.holds, hold.kind)
         rule_id = rule.meta.id if rule else "unknown_hold"
         verification = rule.meta.verification if rule else "design"
-        code = f"hold_{hold.kind}" if hold.kind in HOLD_KINDS else "hold_unknown"
+        code = f"hold_{hold.kind}"
         if end is None:
             invoices = (hold.invoice_id,) if hold.invoice_id else ()
             denials.append(Denial(code, rule_id, verification, invoices))

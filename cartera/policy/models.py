@@ -1,8 +1,13 @@
 """What the contact policy engine takes in and gives back.
 
 Inputs are frozen dataclasses built by the caller (the campaigns stage) from the warehouse; none
-holds a name, an address, an e-mail or a phone number: only ids, flags, instants and codes. Every
-instant is timezone-aware; the engine raises ``ValueError`` on a naive one instead of guessing.
+holds a name, an address, an e-mail or a phone number: only ids, flags, instants and codes.
+Each input checks itself when it is built (``cartera/policy/inputs.py``): wrong types, unknown
+channels or outcomes, a string where a collection is expected and naive instants raise
+:class:`~cartera.policy.inputs.PolicyInputError` (a PolicyError and a ValueError) naming the
+field; codes are lower-cased. Two unknowns are decided rather than rejected, because a deny is
+audited: a candidate's unknown channel (``unknown_channel``) and a hold's unknown kind
+(``hold_unknown``, whatever its dates).
 """
 
 from __future__ import annotations
@@ -12,12 +17,44 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cartera.policy import inputs
+
 Channel = Literal["email", "sms", "whatsapp", "call"]
 CHANNELS: tuple[str, ...] = ("email", "sms", "whatsapp", "call")
 Verdict = Literal["allow", "defer", "deny"]
 HoldKind = Literal["dispute", "promise_to_pay", "do_not_contact", "legal"]
 HOLD_KINDS: tuple[str, ...] = ("dispute", "promise_to_pay", "do_not_contact", "legal")
 Outcome = Literal["sent", "delivered", "bounced", "failed"]
+OUTCOMES: tuple[str, ...] = ("sent", "delivered", "bounced", "failed")
+OPT_OUT_CODES: frozenset[str] = frozenset(CHANNELS) | {"all"}
+# Who a message is addressed to. The debtor is the default; the packs say which others the law
+# lets a collector write to (``kind: recipients`` rules).
+RECIPIENT_ROLES: tuple[str, ...] = (
+    "debtor",
+    "guarantor",
+    "joint_obligor",
+    "authorised_contact",
+    "family",
+    "employer",
+    "third_party",
+)
+# Spanish and common synonyms a caller may use, mapped to one role.
+ROLE_ALIASES: dict[str, str] = {
+    "aval": "guarantor",
+    "avalista": "guarantor",
+    "fiador": "guarantor",
+    "obligado_solidario": "joint_obligor",
+    "deudor_solidario": "joint_obligor",
+    "codeudor": "joint_obligor",
+    "co_debtor": "joint_obligor",
+    "authorized_contact": "authorised_contact",
+    "contacto_autorizado": "authorised_contact",
+    "reference": "third_party",
+    "referencia": "third_party",
+    "personal_reference": "third_party",
+    "familiar": "family",
+    "empleador": "employer",
+}
 
 
 def require_aware(at: dt.datetime, what: str) -> None:
@@ -34,6 +71,19 @@ class Candidate:
     channel: str
     invoice_ids: tuple[str, ...]
     proposed_at: dt.datetime
+    recipient_role: str = "debtor"
+
+    def __post_init__(self) -> None:
+        name = "Candidate"
+        inputs.text(name, "customer_id", self.customer_id)
+        object.__setattr__(self, "channel", inputs.code(name, "channel", self.channel))
+        object.__setattr__(self, "invoice_ids", inputs.ids(name, "invoice_ids", self.invoice_ids))
+        inputs.instant(name, "proposed_at", self.proposed_at)
+        role = inputs.code(name, "recipient_role", self.recipient_role).replace("-", "_").replace(" ", "_")
+        role = ROLE_ALIASES.get(role, role)
+        if role not in RECIPIENT_ROLES:
+            raise inputs.PolicyInputError(name, "recipient_role", f"one of {list(RECIPIENT_ROLES)} (or an alias)")
+        object.__setattr__(self, "recipient_role", role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +110,29 @@ class ContactProfile:
     opted_out_channels: frozenset[str] = frozenset()
     whatsapp_opt_in: bool = False
 
+    def __post_init__(self) -> None:
+        name = "ContactProfile"
+        inputs.text(name, "customer_id", self.customer_id)
+        country = inputs.text(name, "country", self.country).strip().upper()
+        if len(country) != 2 or not country.isascii() or not country.isalpha():
+            raise inputs.PolicyInputError(name, "country", "an ISO 3166-1 alpha-2 code such as 'MX'")
+        object.__setattr__(self, "country", country)
+        inputs.flag(name, "is_consumer", self.is_consumer)
+        object.__setattr__(self, "timezone", inputs.optional_text(name, "timezone", self.timezone))
+        state = inputs.optional_text(name, "state", self.state)
+        object.__setattr__(self, "state", state.upper() if state else None)
+        object.__setattr__(self, "phone_area_code", inputs.optional_text(name, "phone_area_code", self.phone_area_code))
+        # "es-MX" -> "es": the packs' content rules are per language, not per locale.
+        language = inputs.code(name, "language", self.language).replace("_", "-").split("-")[0]
+        if not 2 <= len(language) <= 3 or not language.isascii() or not language.isalpha():
+            raise inputs.PolicyInputError(name, "language", "a language code such as 'es' or 'en-US'")
+        object.__setattr__(self, "language", language)
+        consented = inputs.codes(name, "consented_channels", self.consented_channels, CHANNELS)
+        object.__setattr__(self, "consented_channels", consented)
+        opted_out = inputs.codes(name, "opted_out_channels", self.opted_out_channels, OPT_OUT_CODES)
+        object.__setattr__(self, "opted_out_channels", opted_out)
+        inputs.flag(name, "whatsapp_opt_in", self.whatsapp_opt_in)
+
 
 @dataclass(frozen=True, slots=True)
 class SentMessage:
@@ -76,6 +149,15 @@ class SentMessage:
     direct_contact: bool = False
     outcome: str = "sent"
 
+    def __post_init__(self) -> None:
+        name = "SentMessage"
+        inputs.instant(name, "at", self.at)
+        # An unknown channel could not be counted by any cap: refuse it rather than undercount.
+        object.__setattr__(self, "channel", inputs.code(name, "channel", self.channel, CHANNELS))
+        object.__setattr__(self, "invoice_ids", inputs.ids(name, "invoice_ids", self.invoice_ids))
+        inputs.flag(name, "direct_contact", self.direct_contact)
+        object.__setattr__(self, "outcome", inputs.code(name, "outcome", self.outcome, OUTCOMES))
+
 
 @dataclass(frozen=True, slots=True)
 class Hold:
@@ -91,6 +173,15 @@ class Hold:
     until: dt.datetime | None = None
     released_at: dt.datetime | None = None
 
+    def __post_init__(self) -> None:
+        name = "Hold"
+        # Lower-cased but not restricted: an unknown kind is kept and denied (fail closed).
+        object.__setattr__(self, "kind", inputs.code(name, "kind", self.kind))
+        if self.invoice_id is not None:
+            inputs.text(name, "invoice_id", self.invoice_id)
+        inputs.optional_instant(name, "until", self.until)
+        inputs.optional_instant(name, "released_at", self.released_at)
+
     def end(self) -> dt.datetime | None:
         ends = [moment for moment in (self.until, self.released_at) if moment is not None]
         return min(ends) if ends else None
@@ -103,6 +194,12 @@ class Payment:
     invoice_id: str
     at: dt.datetime
     settles_invoice: bool = True
+
+    def __post_init__(self) -> None:
+        name = "Payment"
+        inputs.text(name, "invoice_id", self.invoice_id)
+        inputs.instant(name, "at", self.at)
+        inputs.flag(name, "settles_invoice", self.settles_invoice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +219,8 @@ class Decision:
     """The verdict on one candidate, shaped like ``cartera.campaigns.contact_check.Decision``.
 
     `next_allowed_at` (UTC) is set only for "defer": the earliest instant >= the proposed one
-    that this same engine allows, given the same inputs. `reasons` lists every rule that failed
+    that this same engine allows, given the same inputs. `content_sha256` identifies the
+    rendered text when the decision judged one (``decide(content=...)``). `reasons` lists every rule that failed
     at the proposed instant, denials first; `reason_code`/`rule_id`/`reason_es`/`reason_en` are
     those of the first. `inputs_summary` has no personal data and goes to the audit table.
     """
@@ -134,6 +232,7 @@ class Decision:
     next_allowed_at: dt.datetime | None = None
     blocked_invoice_ids: tuple[str, ...] = ()
     inputs_summary: Mapping[str, Any] = field(default_factory=dict)
+    content_sha256: str | None = None  # SHA-256 of the rendered text judged with the decision
 
     @property
     def reason_code(self) -> str:

@@ -19,14 +19,17 @@ import yaml  # type: ignore[import-untyped]  # types-PyYAML is not a dependency
 from pydantic import ValidationError
 
 from cartera.errors import PolicyError
+from cartera.policy.content import compile_patterns, compile_phrases
 from cartera.policy.models import CHANNELS
 from cartera.policy.rules import (
     AnyRule,
     CapRule,
     ConsentRule,
+    ContentRule,
     CooldownRule,
     DurationRule,
     HoldRule,
+    RecipientRule,
     RuleMeta,
     RulePack,
     WindowRule,
@@ -107,28 +110,38 @@ def compile_rule(rule: Rule) -> AnyRule:
         unknown = set(rule.cooldown.after_channels) - set(CHANNELS)
         if unknown:
             raise PolicyError(f"rule {rule.id}: unknown channels in after_channels: {sorted(unknown)}")
+        days = rule.cooldown.days
         return CooldownRule(
             meta,
-            dt.timedelta(hours=rule.cooldown.hours),
+            dt.timedelta(days=days) if days else dt.timedelta(hours=rule.cooldown.hours or 0),
             frozenset(rule.cooldown.after_channels),
             rule.cooldown.per_debt,
+            local_days=days,
         )
     if rule.hours is not None:
         return DurationRule(meta, dt.timedelta(hours=rule.hours))
     if rule.require is not None:
         return ConsentRule(meta, rule.require)
+    if rule.allowed_roles is not None:
+        return RecipientRule(meta, frozenset(rule.allowed_roles))
+    if rule.required is not None:
+        return ContentRule(meta, "required", rule.required.fact, compile_patterns(rule.required.patterns))
+    if rule.phrases is not None:
+        return ContentRule(meta, "prohibited", None, compile_phrases(rule.phrases))
     return HoldRule(meta, frozenset(rule.hold_kinds))
 
 
 def _check_windows_cover(pack_id: str, rules: tuple[AnyRule, ...]) -> None:
-    """Every (debtor type, channel) must have a window: without one the engine would allow any hour."""
-    for debtor_type in ("consumer", "business"):
-        for channel in CHANNELS:
-            if not any(isinstance(r, WindowRule) and r.meta.applies(debtor_type, channel) for r in rules):
-                raise PolicyError(
-                    f"rule pack {pack_id}: no contact window for {debtor_type} debtors on {channel}; "
-                    "add a window rule (or list the channel in an existing one)"
-                )
+    """Every (debtor type, channel) must have a window and a recipients rule: without them the
+    engine would allow any hour, or any recipient."""
+    for kind, name in ((WindowRule, "contact window"), (RecipientRule, "recipients rule")):
+        for debtor_type in ("consumer", "business"):
+            for channel in CHANNELS:
+                if not any(isinstance(r, kind) and r.meta.applies(debtor_type, channel) for r in rules):
+                    raise PolicyError(
+                        f"rule pack {pack_id}: no {name} for {debtor_type} debtors on {channel}; "
+                        f"add a {name} (or list the channel in an existing one)"
+                    )
 
 
 def _check_windows_overlap(pack_id: str, zones: tuple[str, ...], rules: tuple[AnyRule, ...]) -> None:

@@ -7,6 +7,7 @@ rule (and on what authority) stopped a message.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 
 from cartera.policy.windows import Window
@@ -36,11 +37,12 @@ class WindowRule:
 
 @dataclass(frozen=True, slots=True)
 class CapRule:
-    """At most `max` messages (or distinct channels) per local day / ISO week / rolling span."""
+    """At most `max` messages (or distinct channels) per local day / ISO week / rolling span /
+    run of consecutive local calendar days (`span` is the run's length in days then)."""
 
     meta: RuleMeta
     max: int
-    period: str  # "day" | "week" | "rolling"
+    period: str  # "day" | "week" | "rolling" | "consecutive_days"
     span: dt.timedelta | None
     count: str  # "messages" | "channels"
     per_debt: bool
@@ -49,17 +51,21 @@ class CapRule:
 
     def period_days(self) -> int:
         """Length of the period in days, to compare caps (a calendar week counts as 7)."""
-        if self.period == "rolling" and self.span is not None:
+        if self.period in ("rolling", "consecutive_days") and self.span is not None:
             return self.span.days
         return 1 if self.period == "day" else 7
 
 
 @dataclass(frozen=True, slots=True)
 class CooldownRule:
+    """Quiet after a direct contact: `duration` elapsed, or `local_days` calendar days in the
+    debtor's zone counting the day of the contact as the first (then `duration` is unused)."""
+
     meta: RuleMeta
     duration: dt.timedelta
     after_channels: frozenset[str]
     per_debt: bool
+    local_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +88,30 @@ class HoldRule:
     kinds: frozenset[str]
 
 
-AnyRule = WindowRule | CapRule | CooldownRule | DurationRule | ConsentRule | HoldRule
+@dataclass(frozen=True, slots=True)
+class RecipientRule:
+    """Only these recipient roles may be written to (several rules: a role must pass all)."""
+
+    meta: RuleMeta
+    allowed: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentRule:
+    """A check on the rendered text. "required": the caller's `fact` value, or else a match of
+    the language's pattern, must be in the text. "prohibited": no match of the language's phrase
+    pattern. `patterns` maps a language to one compiled alternation (see content.py)."""
+
+    meta: RuleMeta
+    requirement: str  # "required" | "prohibited"
+    fact: str | None
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+    def pattern_for(self, language: str) -> re.Pattern[str] | None:
+        return next((pattern for lang, pattern in self.patterns if lang == language), None)
+
+
+AnyRule = WindowRule | CapRule | CooldownRule | DurationRule | ConsentRule | HoldRule | RecipientRule | ContentRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +126,8 @@ class RuleSet:
     bounce_pause: tuple[DurationRule, ...]
     consents: tuple[ConsentRule, ...]
     holds: tuple[HoldRule, ...]
+    recipients: tuple[RecipientRule, ...] = ()
+    content: tuple[ContentRule, ...] = ()
 
 
 def group(rules: tuple[AnyRule, ...], debtor_type: str, channel: str) -> RuleSet:
@@ -115,6 +146,8 @@ def group(rules: tuple[AnyRule, ...], debtor_type: str, channel: str) -> RuleSet
         bounce_pause=durations("bounce_pause"),
         consents=tuple(r for r in chosen if isinstance(r, ConsentRule)),
         holds=tuple(r for r in chosen if isinstance(r, HoldRule)),
+        recipients=tuple(r for r in chosen if isinstance(r, RecipientRule)),
+        content=tuple(r for r in chosen if isinstance(r, ContentRule)),
     )
 
 

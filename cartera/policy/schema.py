@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cartera.policy.models import CHANNELS, HOLD_KINDS
+from cartera.policy.models import CHANNELS, HOLD_KINDS, RECIPIENT_ROLES
 
 DAY_KEYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -69,12 +69,15 @@ class CapSpec(_Strict):
     """At most `max` messages (or distinct channels) per period, counting the channels of the rule.
 
     period ``day``/``week`` are the debtor's local calendar day / ISO week (Mon–Sun); ``rolling``
-    is any span of `days` days. `trigger: after_direct_contact` applies the cap only once a
-    conversation with the debtor has happened. `min_gap_hours` spaces messages apart.
+    is any span of `days` × 24 elapsed hours; ``consecutive_days`` is any `days` consecutive
+    calendar days in the debtor's local zone (Reg F's "seven consecutive days").
+    `per_debt` counts each debt of the message on its own (a message naming no invoice counts
+    toward every debt). `trigger: after_direct_contact` applies the cap only once a conversation
+    with the debtor has happened. `min_gap_hours` spaces messages apart.
     """
 
     max: int = Field(ge=1)
-    period: Literal["day", "week", "rolling"]
+    period: Literal["day", "week", "rolling", "consecutive_days"]
     days: int | None = Field(default=None, ge=1, le=366)
     count: Literal["messages", "channels"] = "messages"
     per_debt: bool = False
@@ -83,17 +86,64 @@ class CapSpec(_Strict):
 
     @model_validator(mode="after")
     def _days_with_rolling(self) -> CapSpec:
-        if (self.period == "rolling") != (self.days is not None):
-            raise ValueError("`days` is required with period 'rolling' and only with it")
+        if (self.period in ("rolling", "consecutive_days")) != (self.days is not None):
+            raise ValueError("`days` is required with period 'rolling' or 'consecutive_days' and only with them")
         return self
 
 
 class CooldownSpec(_Strict):
-    """No message on the rule's channels within `hours` after a direct contact on `after_channels`."""
+    """No message on the rule's channels after a direct contact on `after_channels`: for `hours`
+    elapsed, or for `days` local calendar days with the day of the contact as the first one."""
 
-    hours: float = Field(gt=0)
+    hours: float | None = Field(default=None, gt=0)
+    days: int | None = Field(default=None, ge=1, le=366)
     after_channels: tuple[str, ...]
     per_debt: bool = False
+
+    @model_validator(mode="after")
+    def _hours_or_days(self) -> CooldownSpec:
+        if (self.hours is None) == (self.days is None):
+            raise ValueError("a cooldown needs exactly one of `hours` or `days`")
+        return self
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _check_languages(value: dict[str, tuple[str, ...]], what: str) -> dict[str, tuple[str, ...]]:
+    for language, items in value.items():
+        if not _LANGUAGE.match(language):
+            raise ValueError(f"{what}: {language!r} is not a lower-case language code such as 'es'")
+        if not items or any(not item.strip() for item in items):
+            raise ValueError(f"{what} for {language!r} must be a non-empty list of non-blank strings")
+    return value
+
+
+class ContentRequirementSpec(_Strict):
+    """An element the rendered text must contain: the caller's exact value for `fact` when the
+    caller passes it, else a match of one of the language's `patterns` (regular expressions,
+    matched case- and accent-insensitively). Without either the element counts as missing."""
+
+    fact: str | None = Field(default=None, pattern=r"^[a-z_]+$")
+    patterns: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        _check_languages(value, "patterns")
+        for items in value.values():
+            for pattern in items:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"pattern {pattern!r} is not a regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> ContentRequirementSpec:
+        if self.fact is None and not self.patterns:
+            raise ValueError("a content requirement needs a `fact`, `patterns` or both")
+        return self
 
 
 class Rule(_Strict):
@@ -109,6 +159,9 @@ class Rule(_Strict):
         "bounce_pause",
         "consent",
         "hold",
+        "recipients",
+        "content_required",
+        "content_prohibited",
     ]
     summary: str = Field(min_length=3)
     channels: tuple[str, ...] = CHANNELS
@@ -123,6 +176,28 @@ class Rule(_Strict):
     hours: float | None = Field(default=None, ge=0)
     require: Literal["opt_out", "whatsapp_opt_in", "authorised_channel"] | None = None
     hold_kinds: tuple[str, ...] = ()
+    allowed_roles: tuple[str, ...] | None = None
+    required: ContentRequirementSpec | None = None
+    # Phrases per language; matched whole-word, case- and accent-insensitively.
+    phrases: dict[str, tuple[str, ...]] | None = None
+
+    @field_validator("allowed_roles")
+    @classmethod
+    def _known_roles(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is not None:
+            unknown = sorted(set(value) - set(RECIPIENT_ROLES))
+            if unknown or not value:
+                raise ValueError(f"allowed_roles must be a non-empty subset of {RECIPIENT_ROLES}; unknown: {unknown}")
+        return value
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases(cls, value: dict[str, tuple[str, ...]] | None) -> dict[str, tuple[str, ...]] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("phrases must list at least one language")
+            _check_languages(value, "phrases")
+        return value
 
     @field_validator("channels")
     @classmethod
@@ -157,8 +232,11 @@ class Rule(_Strict):
             "promise_grace": "hours",
             "bounce_pause": "hours",
             "consent": "require",
+            "recipients": "allowed_roles",
+            "content_required": "required",
+            "content_prohibited": "phrases",
         }
-        params = ("window", "cap", "cooldown", "hours", "require")
+        params = ("window", "cap", "cooldown", "hours", "require", "allowed_roles", "required", "phrases")
         wanted = needs.get(self.kind)
         for name in params:
             present = getattr(self, name) is not None

@@ -64,6 +64,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No hay reglas de contacto para el país del cliente; no se envía.",
         "There is no contact rule pack for the customer's country; nothing is sent.",
     ),
+    "recipient_not_allowed": (
+        "La ley no permite enviar cobranza a este destinatario ({role_es}).",
+        "The law does not allow collection messages to this recipient ({role_en}).",
+    ),
+    "content_missing": (
+        "Al texto del mensaje le falta un elemento obligatorio ({item}).",
+        "The message text lacks a required element ({item}).",
+    ),
+    "content_prohibited": (
+        "El texto del mensaje contiene una frase prohibida («{item}»).",
+        "The message text contains a prohibited phrase ('{item}').",
+    ),
+    "content_unchecked_language": (
+        "No hay reglas de contenido para el idioma del mensaje ({item}); no se envía sin revisar.",
+        "There are no content rules for the message's language ({item}); it is not sent unchecked.",
+    ),
     "no_allowed_instant": (
         "Ningún momento cercano cumple todas las reglas; no se envía.",
         "No instant in the search horizon meets every rule; nothing is sent.",
@@ -96,6 +112,9 @@ def describe_cap(
     """(es, en) description of a cap, e.g. "máx. 2 mensajes en 7 días (SMS, correo), 48 h entre ellos"."""
     if period == "rolling":
         per_es, per_en = f"en cualquier lapso de {days} días", f"in any {days} days"
+    elif period == "consecutive_days":
+        per_es = f"en cualquier periodo de {days} días naturales consecutivos (hora local)"
+        per_en = f"within any {days} consecutive local calendar days"
     else:
         per_es, per_en = _PERIOD[period]
     unit_es, unit_en = ("canales", "channels") if count == "channels" else ("contactos", "contacts")

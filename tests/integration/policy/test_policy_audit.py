@@ -41,7 +41,7 @@ def test_decisions_are_recorded_with_rule_version_and_no_personal_data(fresh_db:
     first, second = rows
     assert first["next_allowed_at"] == dt.datetime(2026, 3, 2, 13, tzinfo=dt.UTC)
     assert first["rule_id"] == "MX-CONDUSEF-2014/contact_window"
-    assert first["rule_pack_version"] == "2026.1/platform@2026.1"
+    assert first["rule_pack_version"] == "2026.2/platform@2026.2"
     assert first["invoice_ids"] == ["inv-1", "inv-2"]
     assert "22:00" in first["reason_es"] and first["reasons"][0]["verification"] == "V-sec"
     assert second["reason_codes"] == ["no_whatsapp_opt_in"] and second["outbox_id"] == 42

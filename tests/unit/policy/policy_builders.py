@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from cartera.policy import Candidate, ContactProfile, Hold, Payment, PolicyEngine, SentMessage
+from cartera.policy import Candidate, ContactProfile, ContentReport, Hold, Payment, PolicyEngine, SentMessage
 
 MATRIX = Path(__file__).with_name("law_matrix.yml")
 
@@ -78,4 +78,19 @@ def load_matrix() -> list[dict[str, Any]]:
 
 
 def candidate_from(case: dict[str, Any]) -> Candidate:
-    return Candidate("c-1", case["channel"], tuple(case["invoices"]), instant(case["at"]))
+    return Candidate("c-1", case["channel"], tuple(case["invoices"]), instant(case["at"]), case.get("role", "debtor"))
+
+
+def content_from(case: dict[str, Any], engine: PolicyEngine) -> ContentReport | None:
+    """The content report of the case's rendered text, checked as the campaigns code would."""
+    content = case.get("content")
+    if content is None:
+        return None
+    return engine.check_content(
+        content["text"],
+        content["language"],
+        case["country"],
+        channel=case["channel"],
+        is_consumer=case.get("profile", {}).get("is_consumer", True),
+        facts=content.get("facts"),
+    )

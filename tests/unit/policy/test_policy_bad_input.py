@@ -228,7 +228,7 @@ def test_stricter_creditor_settings_load_and_show_in_the_version() -> None:
         },
     )
     pack = engine.packs["CL"]
-    assert pack.version == "2026.1/platform@2026.1+acme@7"
+    assert pack.version == "2026.2/platform@2026.2+acme@7"
     at = dt.datetime(2026, 3, 3, 14, tzinfo=dt.UTC)  # Tuesday 11:00 in Santiago
     call = engine.decide(Candidate("c", "call", ("i1",), at), ContactProfile("c", "CL", True, state="RM"))
     assert call.verdict == "deny" and call.reason_code == "channel_disabled"

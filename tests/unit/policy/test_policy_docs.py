@@ -12,4 +12,4 @@ def test_the_documented_creditor_settings_load_and_tighten_every_pack() -> None:
     text = (REPO_ROOT / "docs" / "contact_policy.md").read_text(encoding="utf-8")
     block = text.split("### Creditor settings: only stricter")[1].split("```yaml")[1].split("```")[0]
     engine = PolicyEngine.load(creditor=yaml.safe_load(block))
-    assert {pack.version for pack in engine.packs.values()} == {"2026.1/platform@2026.1+acme@3"}
+    assert {pack.version for pack in engine.packs.values()} == {"2026.2/platform@2026.2+acme@3"}

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from policy_builders import (
     candidate_from,
+    content_from,
     engine_for,
     history_from,
     holds_from,
@@ -26,6 +27,15 @@ def test_the_matrix_has_at_least_sixty_situations_with_unique_ids() -> None:
     assert len(set(ids)) == len(ids)
 
 
+def test_the_matrix_covers_recipients_and_content_in_both_directions() -> None:
+    roles = [case for case in CASES if "role" in case]
+    texts = [case for case in CASES if "content" in case]
+    for cases in (roles, texts):
+        assert {case["expect"] for case in cases} >= {"allow", "deny"}
+    assert {case["country"] for case in roles} >= {"MX", "CO", "US"}
+    assert {case["content"]["language"][:2] for case in texts} >= {"es", "en"}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
 def test_the_engine_decides_as_the_law_matrix_says(case: dict[str, Any]) -> None:
     engine = engine_for(case.get("creditor"), case["country"])
@@ -35,6 +45,7 @@ def test_the_engine_decides_as_the_law_matrix_says(case: dict[str, Any]) -> None
         history_from(case.get("history", []), case["invoices"]),
         holds_from(case.get("holds", [])),
         payments_from(case.get("payments", [])),
+        content=content_from(case, engine),
     )
     assert decision.verdict == case["expect"], f"{case['why']}: {decision.reason_codes}"
     if case["expect"] == "defer":

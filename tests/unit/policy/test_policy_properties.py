@@ -176,6 +176,6 @@ def test_a_deferred_message_is_allowed_at_its_next_instant_and_not_a_microsecond
 def test_every_decision_names_its_pack_version_and_has_a_sentence_in_both_languages(situation: Any) -> None:
     candidate, profile, history, holds, payments = situation
     decision = ENGINE.decide(candidate, profile, history, holds, payments)
-    assert decision.rule_pack_version.startswith("2026.1")
+    assert decision.rule_pack_version.startswith("2026.2")
     assert decision.reason_es and decision.reason_en
     assert (decision.verdict == "allow") == (not decision.reasons)

@@ -1,0 +1,162 @@
+"""What a rendered message must and must not say, checked on the final text (pure, no I/O).
+
+The packs hold the rules (``kind: content_required`` / ``content_prohibited``, each with its
+source): MX requires the creditor's legal name and RFC, the amount owed with its calculation
+date and the contact of the creditor's complaints unit (UNE), and prohibits threats, mentions of
+the debtor's employer, family or other third parties and false legal claims, as reviewed phrase
+lists per language; US requires opt-out instructions in every electronic message.
+
+Matching is on a folded copy of the text (accents removed, case folded, blanks collapsed), so
+"PRISIÓN", "prision" and "Prisión" are one phrase. A required element is checked against the
+caller's exact value when the caller passes it as a fact (e.g. ``creditor_rfc``), else against
+the rule's patterns for the language. A rule that has nothing for the message's language cannot
+be checked and counts as a violation: an unchecked message is never let through.
+
+The caller renders the message, calls :func:`check_content` (or
+``PolicyEngine.check_content``), and passes the report to ``PolicyEngine.decide(content=...)``:
+violations become denials with their rule ids, and the text's SHA-256 is stored with the
+decision (``ops.policy_decisions.content_sha256``), so the audit shows which version of the text
+was judged. The report never holds the text itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cartera.policy import inputs
+from cartera.policy.models import CHANNELS
+from cartera.policy.rules import ContentRule, RuleMeta, RulePack
+
+DEBTOR_TYPES = ("consumer", "business")
+
+
+def fold(text: str) -> str:
+    """Accents removed, case folded, runs of blanks made one space: the form phrases match on."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.casefold().split())
+
+
+def _strip_accents(pattern: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", pattern)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def compile_patterns(patterns: Mapping[str, tuple[str, ...]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per language, one case-insensitive alternation of the regular expressions (accents removed,
+    as the text is matched folded)."""
+    return tuple(
+        (language, re.compile("|".join(f"(?:{_strip_accents(p)})" for p in items), re.IGNORECASE))
+        for language, items in sorted(patterns.items())
+    )
+
+
+def compile_phrases(phrases: Mapping[str, tuple[str, ...]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per language, one whole-word alternation of the folded phrases (longest first)."""
+    compiled = []
+    for language, items in sorted(phrases.items()):
+        folded = sorted({fold(phrase) for phrase in items}, key=len, reverse=True)
+        alternation = "|".join(re.escape(phrase).replace(r"\ ", " ") for phrase in folded)
+        compiled.append((language, re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")))
+    return tuple(compiled)
+
+
+def content_sha256(text: str) -> str:
+    """The version of a rendered text: SHA-256 (hex) of its exact UTF-8 bytes."""
+    return hashlib.sha256(inputs.text("check_content", "text", text, empty=True).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ContentViolation:
+    """One content rule the text breaks. `item` is the element's name (a missing one) or the
+    listed phrase found (a prohibited one): words from the pack, not the text around them."""
+
+    code: str  # "content_missing" | "content_prohibited" | "content_unchecked_language"
+    rule_id: str
+    verification: str
+    item: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentReport:
+    """The check of one rendered text against one pack, for one channel and language."""
+
+    content_sha256: str
+    language: str
+    channel: str
+    debtor_type: str
+    rule_pack_id: str
+    rule_pack_version: str
+    violations: tuple[ContentViolation, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def _item(meta: RuleMeta) -> str:
+    return meta.id.rsplit("/", 1)[-1]
+
+
+def _check_facts(facts: Mapping[str, str] | None) -> Mapping[str, str]:
+    if facts is None:
+        return {}
+    if not isinstance(facts, Mapping):
+        raise inputs.PolicyInputError("check_content", "facts", "a mapping of fact name to text", facts)
+    for name, value in facts.items():
+        inputs.text("check_content", "facts", name)
+        inputs.text("check_content", f"facts[{name!r}]", value)
+    return facts
+
+
+def _violation(rule: ContentRule, folded: str, language: str, facts: Mapping[str, str]) -> ContentViolation | None:
+    meta = rule.meta
+    if rule.requirement == "required":
+        fact = facts.get(rule.fact) if rule.fact else None
+        if fact is not None:
+            found = fold(fact) in folded
+        else:
+            pattern = rule.pattern_for(language)
+            if pattern is None:
+                return ContentViolation("content_unchecked_language", meta.id, meta.verification, language)
+            found = pattern.search(folded) is not None
+        return None if found else ContentViolation("content_missing", meta.id, meta.verification, _item(meta))
+    pattern = rule.pattern_for(language)
+    if pattern is None:
+        return ContentViolation("content_unchecked_language", meta.id, meta.verification, language)
+    match = pattern.search(folded)
+    return None if match is None else ContentViolation("content_prohibited", meta.id, meta.verification, match.group(0))
+
+
+def check_content(
+    text: str,
+    language: str,
+    pack: RulePack,
+    *,
+    channel: str = "email",
+    debtor_type: str = "consumer",
+    facts: Mapping[str, str] | None = None,
+) -> ContentReport:
+    """Every content rule of `pack` for (`debtor_type`, `channel`) that the rendered `text` breaks.
+
+    `language` is a code such as "es" or "es-MX" (the primary subtag is used). `facts` are the
+    exact values the text must show where a rule names a fact (``creditor_legal_name``,
+    ``creditor_rfc``, ``amount_owed``, ``calculation_date``, ``une_contact``); without them the
+    rules' patterns are used. Raises PolicyInputError on malformed arguments. Pure."""
+    name = "check_content"
+    digest = content_sha256(text)
+    lang = inputs.code(name, "language", language).replace("_", "-").split("-")[0]
+    chan = inputs.code(name, "channel", channel, CHANNELS)
+    kind = inputs.code(name, "debtor_type", debtor_type, DEBTOR_TYPES)
+    given = _check_facts(facts)
+    folded = fold(text)
+    found = tuple(
+        violation
+        for rule in pack.rules_for(kind, chan).content
+        if (violation := _violation(rule, folded, lang, given)) is not None
+    )
+    return ContentReport(digest, lang, chan, kind, pack.id, pack.version, found)
