@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     company_name: str = Field(default="Distribuidora Ejemplo S.A. de C.V.")
     email_batch_size: int = Field(default=100, ge=1, le=1000)
     # Dispatch safety (cartera/campaigns/dispatch.py, docs/reliability.md).
+    simulated_clock: bool = Field(
+        default=False,
+        description=(
+            "Demo and end-to-end runs only: the dispatch's clock starts at the run's logical instant and "
+            "advances in real time, so a past business day can be replayed. Refused unless every provider "
+            "is a local fake; production always checks the law at the real instant."
+        ),
+    )
     provider_timeout_seconds: float = Field(
         default=30.0, gt=0, le=300, description="HTTP time-out of one provider request (no retry inside a send)."
     )
