@@ -44,8 +44,8 @@ class Settings(BaseSettings):
         default=dt.timedelta(days=1),
         ge=dt.timedelta(0),
         description=(
-            "How far before its watermark each ERP extract re-reads (seconds or ISO 8601, e.g. PT6H): a row "
-            "whose transaction commits later than this after its write_date could be missed (cartera/sources/README.md)."
+            "How far before its watermark each ERP extract re-reads (ISO 8601 such as PT6H or P1D, or HH:MM:SS): a "
+            "row whose transaction commits later than this after its write_date could be missed (cartera/sources/README.md)."
         ),
     )
     state_dir: Path = Field(
