@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-app = typer.Typer(help="cartera: accounts-receivable collections for Mexico and Latin America.", no_args_is_help=True)
+from cartera.cli_guard import FailClosedGroup, free_text, parse_date, report_and_exit_code
+
+app = typer.Typer(
+    cls=FailClosedGroup,
+    help="cartera: accounts-receivable collections for Mexico and Latin America.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="The local (embedded) Postgres and the warehouse's own tables.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -50,9 +57,9 @@ def db_init() -> None:
 
 @app.command()
 def generate(
-    seed: int = 7,
-    customers: int = 500,
-    months: int = 24,
+    seed: Annotated[int, typer.Option(min=0, max=2**31 - 1)] = 7,
+    customers: Annotated[int, typer.Option(min=1, max=1_000_000)] = 500,
+    months: Annotated[int, typer.Option(min=1, max=120)] = 24,
     as_of: Annotated[str | None, typer.Option(help="Last day of the history (YYYY-MM-DD); default yesterday")] = None,
     replace: bool = False,
     csv: Annotated[
@@ -60,7 +67,7 @@ def generate(
     ] = None,
 ) -> None:
     """Write a synthetic Mexican B2B company into the ERP source schema (or, with --csv, as an invoice export)."""
-    day = dt.date.fromisoformat(as_of) if as_of else _today() - dt.timedelta(days=1)
+    day = parse_date(as_of, "--as-of") if as_of is not None else _today() - dt.timedelta(days=1)
     if csv is not None:
         from cartera.sources.generator.company import build_company
         from cartera.sources.generator.export import invoice_export
@@ -96,9 +103,13 @@ def backtest(
     mapping: Annotated[Path | None, typer.Option(help="Column mapping for --file (YAML)")] = None,
     out: Annotated[Path, typer.Option(help="Folder for report.md, calibration.png, backtest.json")] = Path("backtest"),
     rolling: Annotated[bool, typer.Option(help="Rolling monthly origins instead of one time split")] = False,
-    split: Annotated[str, typer.Option(help="time, rolling or random (random needs --allow-random-split)")] = "time",
+    split: Annotated[
+        Literal["time", "rolling", "random"], typer.Option(help="random needs --allow-random-split")
+    ] = "time",
     allow_random_split: bool = False,
-    threshold: Annotated[float, typer.Option(help="Probability from which an invoice counts as flagged late")] = 0.5,
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Probability from which an invoice counts as flagged late")
+    ] = 0.5,
     include_post_issuance: Annotated[
         list[str] | None, typer.Option(help="Use this post-issuance column even without its known date")
     ] = None,
@@ -107,19 +118,23 @@ def backtest(
     ] = True,
     cutoff: Annotated[str | None, typer.Option(help="Split date (YYYY-MM-DD); default 75th pct of issue dates")] = None,
     as_of: Annotated[str | None, typer.Option(help="End of the data (YYYY-MM-DD); default its last date")] = None,
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95 % intervals")] = 500,
+    bootstrap: Annotated[int, typer.Option(min=0, max=10_000, help="Bootstrap resamples for the 95 % intervals")] = 500,
 ) -> None:
     """How well would the late-payment model have predicted these customers? Writes a report."""
+    if (file is None) == (not from_warehouse):
+        raise typer.BadParameter("give exactly one of --file PATH or --from-warehouse")
+    kind: Literal["time", "rolling", "random"] = "rolling" if rolling else split
+    # Checked here, before any data is read: ml/ takes dates, not text.
+    end = parse_date(as_of, "--as-of") if as_of is not None else None
+    split_day = parse_date(cutoff, "--cutoff") if cutoff is not None else None
+    if split_day is not None and end is not None and split_day >= end:
+        raise typer.BadParameter(
+            f"the cutoff {split_day} must be before the end of the data {end}", param_hint="'--cutoff'"
+        )
     from ml.backtest import BacktestOptions, run_backtest
     from ml.backtest_input import load_warehouse_input, prepare_input, read_invoice_export
     from ml.backtest_report import write_report
 
-    if (file is None) == (not from_warehouse):
-        raise typer.BadParameter("give exactly one of --file PATH or --from-warehouse")
-    kind = "rolling" if rolling else split
-    if kind not in ("time", "rolling", "random"):
-        raise typer.BadParameter(f"--split must be time, rolling or random, not {kind!r}")
-    end = dt.date.fromisoformat(as_of) if as_of else None
     allocations = None
     if file is not None:
         frame, source = read_invoice_export(file, mapping), f"file {file.name}"
@@ -130,8 +145,8 @@ def backtest(
         source = "warehouse marts"
     data = prepare_input(frame, include=include_post_issuance or (), use_dated_fields=post_issuance)
     options = BacktestOptions(
-        kind=kind,  # type: ignore[arg-type]  # checked just above
-        cutoff=dt.date.fromisoformat(cutoff) if cutoff else None,
+        kind=kind,
+        cutoff=split_day,
         as_of=end,
         threshold=threshold,
         n_bootstrap=bootstrap,
@@ -164,6 +179,9 @@ def _local_warehouse() -> str:
     return dsn
 
 
+_SOURCE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="An invoice export: .csv (any separator, UTF-8 or Latin-1) or .xlsx")],
@@ -175,12 +193,15 @@ def import_(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and check only: no database")] = False,
     max_rejected_share: Annotated[
-        float | None, typer.Option(help="Gate threshold: share of rows that may be quarantined (default 5 %)")
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Gate threshold: share of rows that may be quarantined (default 5 %)"),
     ] = None,
 ) -> None:
     """Import invoices (and their paid dates) from an export into the warehouse, through the quality gate."""
     from cartera.sources.files import import_file, read_invoice_file
 
+    if source is not None and not _SOURCE_NAME.fullmatch(source):
+        raise typer.BadParameter("letters, digits, '_', '.' or '-', at most 40", param_hint="'--source'")
     if dry_run:
         parsed = read_invoice_file(file, mapping)
         typer.echo(f"file {file.name}: {len(parsed.invoices)} invoices readable, {len(parsed.rejects)} rows rejected")
@@ -210,17 +231,19 @@ def import_(
 
 @app.command()
 def why(
-    customer_id: Annotated[str, typer.Argument(help="The customer's id")],
-    days: Annotated[int, typer.Option(help="How many days back")] = 14,
-    lang: Annotated[str, typer.Option(help="es or en")] = "es",
+    customer: Annotated[str, typer.Argument(help="The customer: internal id or RFC")],
+    days: Annotated[int, typer.Option(min=1, max=3650, help="How many days back")] = 14,
+    lang: Annotated[Literal["es", "en"], typer.Option(help="Language of the reasons")] = "es",
 ) -> None:
     """Why did (or didn't) this customer get a message? Every contact decision, with its rule and rule-pack version."""
     from cartera.config import get_settings
     from cartera.db import connect
     from cartera.policy.audit import explain_customer
+    from cartera.resolve import resolve_customer
 
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     with connect(get_settings().warehouse_dsn) as conn:
+        customer_id = resolve_customer(conn, customer)
         decisions = explain_customer(conn, customer_id, since)
         outbox = conn.execute(
             "select as_of_date, step, channel, status, status_reason, not_before, sent_at from ops.outbox "
@@ -241,52 +264,70 @@ def why(
         typer.echo(f"outbox {row[0]} {row[1]} {row[2]}: {row[3]}" + (f" ({row[4]})" if row[4] else ""))
 
 
+_LATEST = dt.date(2100, 12, 31)
+_UNTIL_RANGE = " (after today in the books' time zone; a promise to pay at most a year ahead)"
+
+
 @app.command()
 def hold(
-    customer_id: Annotated[str, typer.Argument(help="The customer's id")],
-    reason: Annotated[str, typer.Option(help="dispute, promise_to_pay, payment_reported, legal or manual")],
+    customer: Annotated[str, typer.Argument(help="The customer: internal id or RFC")],
+    reason: Annotated[
+        Literal["dispute", "promise_to_pay", "payment_reported", "legal", "manual"], typer.Option(help="Why")
+    ],
     invoice: Annotated[
-        str | None, typer.Option(help="Only this invoice (default: every invoice of the customer)")
+        str | None,
+        typer.Option(help="Only this invoice: internal id or the folio on the invoice (default: all the customer's)"),
     ] = None,
-    until: Annotated[str | None, typer.Option(help="Promise to pay: the promised date (YYYY-MM-DD)")] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Last day of the hold (YYYY-MM-DD, after today); for a promise, the promised date"),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="Free text for the collectors (no personal data)")] = None,
 ) -> None:
     """Stop (or, for a promise to pay with a date, postpone) reminders to a customer or an invoice, from now."""
     from cartera.config import get_settings
     from cartera.db import connect
+    from cartera.resolve import resolve_customer, resolve_invoice
     from cartera.run_dates import BOOKS_TZ
 
-    if reason not in ("dispute", "promise_to_pay", "payment_reported", "legal", "manual"):
-        raise typer.BadParameter("reason must be dispute, promise_to_pay, payment_reported, legal or manual")
     promised = None
-    if until:
-        # The end of the promised day in the books' zone: the engine adds the rule pack's grace.
-        day = dt.date.fromisoformat(until) + dt.timedelta(days=1)
-        promised = dt.datetime.combine(day, dt.time(0), tzinfo=BOOKS_TZ)
+    if until is not None:
+        today = dt.datetime.now(BOOKS_TZ).date()
+        # A promise further out than a year is no promise: that is a manual hold.
+        last = min(today + dt.timedelta(days=366), _LATEST) if reason == "promise_to_pay" else _LATEST
+        day = parse_date(until, "--until", earliest=today + dt.timedelta(days=1), latest=last, why=_UNTIL_RANGE)
+        # The end of the day in the books' zone: the engine adds the rule pack's grace.
+        promised = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=BOOKS_TZ)
+    text = free_text(note, "--note", max_length=500) if note is not None else None
     with connect(get_settings().warehouse_dsn) as conn:
+        # Resolved and written in one transaction: an unknown reference writes nothing.
+        customer_id = resolve_customer(conn, customer)
+        invoice_id = resolve_invoice(conn, invoice, customer_id=customer_id).invoice_id if invoice is not None else None
         row = conn.execute(
             "insert into ops.holds (customer_id, invoice_id, reason, opened_at, until, note) "
             "values (%s, %s, %s, %s, %s, %s) returning hold_id",
-            (customer_id, invoice, reason, dt.datetime.now(dt.UTC), promised, note),
+            (customer_id, invoice_id, reason, dt.datetime.now(dt.UTC), promised, text),
         ).fetchone()
     typer.echo(
-        f"hold {row[0] if row else '?'} opened for customer {customer_id}" + (f", invoice {invoice}" if invoice else "")
+        f"hold {row[0] if row else '?'} opened for customer {customer_id}"
+        + (f", invoice {invoice_id}" if invoice_id else "")
     )
 
 
 @app.command("opt-out")
 def opt_out(
-    customer_id: Annotated[str, typer.Argument(help="The customer's id")],
-    channel: Annotated[str, typer.Option(help="email, sms, whatsapp or all")] = "all",
-    source: Annotated[str, typer.Option(help="Where the request came from (reply, call, manual)")] = "manual",
+    customer: Annotated[str, typer.Argument(help="The customer: internal id or RFC")],
+    channel: Annotated[Literal["email", "sms", "whatsapp", "all"], typer.Option(help="Which channel")] = "all",
+    source: Annotated[Literal["reply", "call", "manual"], typer.Option(help="Where the request came from")] = "manual",
 ) -> None:
     """Record an opt-out: it takes effect at once, for the next send too (checked just before sending)."""
     from cartera.config import get_settings
     from cartera.db import connect
+    from cartera.resolve import resolve_customer
 
-    if channel not in ("email", "sms", "whatsapp", "all"):
-        raise typer.BadParameter("channel must be email, sms, whatsapp or all")
     with connect(get_settings().warehouse_dsn) as conn:
+        # Resolved and written in one transaction: an unknown reference writes nothing.
+        customer_id = resolve_customer(conn, customer)
         conn.execute(
             "insert into ops.opt_outs (customer_id, channel, opted_out_at, source) values (%s, %s, %s, %s)",
             (customer_id, channel, dt.datetime.now(dt.UTC), source),
@@ -295,7 +336,7 @@ def opt_out(
 
 
 @app.command()
-def kpi(limit: int = 7) -> None:
+def kpi(limit: Annotated[int, typer.Option(min=1, max=1000, help="How many days")] = 7) -> None:
     """Print the latest daily KPI snapshots."""
     from cartera.config import get_settings
     from cartera.kpi import latest
@@ -307,15 +348,15 @@ def kpi(limit: int = 7) -> None:
 @app.command()
 def demo(
     as_of: Annotated[str | None, typer.Option(help="Business date of the run (YYYY-MM-DD); default today")] = None,
-    customers: int = 500,
-    months: int = 24,
-    seed: int = 7,
+    customers: Annotated[int, typer.Option(min=1, max=1_000_000)] = 500,
+    months: Annotated[int, typer.Option(min=1, max=120)] = 24,
+    seed: Annotated[int, typer.Option(min=0, max=2**31 - 1)] = 7,
 ) -> None:
     """Set up locally and run the whole pipeline end to end (what `make demo` runs)."""
     from cartera.demo import DemoOptions, run_demo
     from cartera.reporting import demo_report
 
-    day = dt.date.fromisoformat(as_of) if as_of else _today()
+    day = parse_date(as_of, "--as-of") if as_of is not None else _today()
     result = run_demo(DemoOptions(as_of=day, customers=customers, months=months, seed=seed))
     typer.echo(demo_report(result))
 
@@ -351,7 +392,9 @@ def up() -> None:
 
 
 @app.command("fake-sendgrid")
-def fake_sendgrid(port: int = 8025, outdir: Path = Path(".cartera/outbox")) -> None:
+def fake_sendgrid(
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8025, outdir: Path = Path(".cartera/outbox")
+) -> None:
     """Run the local fake SendGrid server in the foreground (for `make up`)."""
     import subprocess
     import sys
@@ -363,15 +406,14 @@ def fake_sendgrid(port: int = 8025, outdir: Path = Path(".cartera/outbox")) -> N
 
 
 def main() -> None:
-    """The console script: a problem with the input or the set-up is a one-line message and exit
-    status 2, not a traceback."""
-    from cartera.errors import CarteraError
-
+    """The console script: a refused input is a one-line message and exit status 2, a failed
+    environment or anything unexpected a one-line message and status 1; never a traceback unless
+    CARTERA_DEBUG=1 (see cartera.cli_guard). The command group reports its commands' failures;
+    this catches what fails around them."""
     try:
         app()
-    except CarteraError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from exc
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        raise SystemExit(report_and_exit_code(exc)) from None
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ def test_why_lists_each_decision_with_its_rule_and_pack_version(
     assert " v2026." in result.output and "outbox 2026-03-10" in result.output
     assert "@example" not in result.output  # ids and reasons, never an address
     nobody = cli.invoke(app, ["why", "NOBODY"])
-    assert nobody.exit_code == 0 and "no contact decision" in nobody.output
+    assert nobody.exit_code == 2 and "no customer with the id or RFC 'NOBODY'" in nobody.stderr
+    quiet = cli.invoke(app, ["why", "C5", "--days", "1"])
+    assert quiet.exit_code == 0 and "no contact decision about customer C5" in quiet.output
 
 
 def test_an_opt_out_and_a_promise_recorded_from_the_cli_hold_the_next_send(

@@ -45,4 +45,4 @@ def test_the_command_line_refuses_a_random_split_without_the_flag(tmp_path: Path
     export = tmp_path / "invoices.csv"
     generated_export(customers=8, months=6).to_csv(export, index=False)
     result = CliRunner().invoke(app, ["backtest", "--file", str(export), "--split", "random"])
-    assert result.exit_code != 0 and "allow-random-split" in str(result.exception)
+    assert result.exit_code == 2 and "allow-random-split" in result.stderr and "Traceback" not in result.output
