@@ -41,3 +41,18 @@ def test_the_id_says_which_source_and_entity_it_loaded() -> None:
 def test_naive_instants_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         load_id("erp", "invoices", START.replace(tzinfo=None), END)
+
+
+def test_late_rows_change_the_id_so_an_empty_rerun_of_the_window_never_replaces_them() -> None:
+    late = [(("202",), START - dt.timedelta(hours=1))]
+    assert load_id("erp", "payments", START, START, late=late) != load_id("erp", "payments", START, START)
+    assert load_id("erp", "payments", START, START, late=[]) == load_id("erp", "payments", START, START)
+
+
+def test_the_same_late_rows_in_any_order_and_zone_give_the_same_id() -> None:
+    mexico = dt.timezone(dt.timedelta(hours=-6))
+    one, two = (("202",), START), (("203",), END)
+    assert load_id("erp", "payments", START, END, late=[one, two]) == load_id(
+        "erp", "payments", START, END, late=[two, (one[0], one[1].astimezone(mexico))]
+    )
+    assert load_id("erp", "payments", START, END, late=[one]) != load_id("erp", "payments", START, END, late=[two])
