@@ -15,8 +15,8 @@ transaction's *start*), but the row only becomes visible when that transaction *
 written at 10:00 by a transaction that commits at 10:05 is invisible to an extract at 10:02; if that
 extract lands anything written at 10:01, the watermark passes 10:00 and a plain ``write_date >
 watermark`` never reads the payment. So every extract re-reads the last `overlap` before the
-watermark (``CARTERA_ERP_EXTRACT_OVERLAP``, default one day), and the caller drops the row versions,
-(key, write_date), that were already landed or quarantined (`cartera.loading.watermarks.split_overlap`).
+watermark (``CARTERA_ERP_EXTRACT_OVERLAP``, default one day), and the caller drops the row versions
+(key, write_date) already landed or quarantined (`cartera.loading.watermarks.split_overlap`).
 A row is therefore never missed when its transaction commits less than `overlap` after its
 write_date; only a transaction left open longer than that can still slip by.
 
