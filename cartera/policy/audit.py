@@ -2,7 +2,8 @@
 
 Only ids, codes, instants and the engine's inputs summary are stored (no personal data), with the
 rule id and the rule-pack version that decided, so a decision can be explained long after the
-pack changed.
+pack changed. When the decision judged a rendered text, its SHA-256 (not the text) is stored, so
+the exact version that was checked can be matched against the message sent.
 """
 
 from __future__ import annotations
@@ -25,18 +26,20 @@ _INSERT = """
 insert into ops.policy_decisions (
     decided_at, stage, customer_id, channel, invoice_ids, proposed_at, verdict, next_allowed_at,
     rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs,
-    blocked_invoice_ids, batch_id, outbox_id, idempotency_key
+    blocked_invoice_ids, batch_id, outbox_id, idempotency_key, recipient_role, content_sha256
 ) values (
     %(decided_at)s, %(stage)s, %(customer_id)s, %(channel)s, %(invoice_ids)s, %(proposed_at)s,
     %(verdict)s, %(next_allowed_at)s, %(rule_pack_id)s, %(rule_pack_version)s, %(rule_id)s,
     %(reason_codes)s, %(reason_es)s, %(reason_en)s, %(reasons)s, %(inputs)s,
-    %(blocked_invoice_ids)s, %(batch_id)s, %(outbox_id)s, %(idempotency_key)s
+    %(blocked_invoice_ids)s, %(batch_id)s, %(outbox_id)s, %(idempotency_key)s, %(recipient_role)s,
+    %(content_sha256)s
 )
 """
 
 _EXPLAIN = """
 select decided_at, stage, channel, invoice_ids, proposed_at, verdict, next_allowed_at, rule_pack_id,
-       rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs, batch_id, outbox_id
+       rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs, batch_id, outbox_id,
+       recipient_role, content_sha256
 from ops.policy_decisions
 where customer_id = %(customer_id)s and decided_at >= %(since)s
 order by decided_at, decision_id
@@ -79,6 +82,8 @@ def _row(record: AuditRecord) -> dict[str, Any]:
         "batch_id": record.batch_id,
         "outbox_id": record.outbox_id,
         "idempotency_key": record.idempotency_key,
+        "recipient_role": candidate.recipient_role,
+        "content_sha256": decision.content_sha256,
     }
 
 

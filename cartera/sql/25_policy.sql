@@ -31,3 +31,12 @@ create table if not exists ops.policy_decisions (
 );
 create index if not exists policy_decisions_customer_idx on ops.policy_decisions (customer_id, decided_at);
 create index if not exists policy_decisions_rule_idx on ops.policy_decisions (rule_id, decided_at);
+
+-- Who the message was addressed to (the engine's recipient role) and, when the decision judged a
+-- rendered text, the SHA-256 of that text (never the text itself). Added after the table existed:
+-- `add column if not exists` keeps the file idempotent on old and new databases alike.
+alter table ops.policy_decisions add column if not exists recipient_role text not null default 'debtor'
+    check (recipient_role in ('debtor', 'guarantor', 'joint_obligor', 'authorised_contact', 'family', 'employer',
+                              'third_party'));
+alter table ops.policy_decisions add column if not exists content_sha256 text
+    check (content_sha256 ~ '^[0-9a-f]{64}$');

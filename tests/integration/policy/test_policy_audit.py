@@ -4,11 +4,13 @@ why a message did or did not go out."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import psycopg
 import pytest
 
+from cartera.db import apply_ddl
 from cartera.policy import Candidate, ContactProfile, PolicyEngine, SentMessage
 from cartera.policy.audit import AuditRecord, explain_customer, record_decisions
 
@@ -66,3 +68,29 @@ def test_an_allow_is_recorded_too_and_a_defer_without_next_instant_is_refused(fr
                 " rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs)"
                 " values (now(), 'send', 'x', 'sms', now(), 'defer', 'p', 'v', 'r', '{}', '', '', '[]', '{}')"
             )
+
+
+def test_the_recipient_role_and_the_judged_text_version_are_recorded(fresh_db: str) -> None:
+    engine = PolicyEngine.load(["US"])
+    profile = ContactProfile("cust-9", "US", True, timezone="America/New_York")
+    text = "Acme: your balance of $120.00 is past due."  # no opt-out instructions
+    report = engine.check_content(text, "en-US", "US", channel="sms")
+    noon = dt.datetime(2026, 3, 4, 17, tzinfo=dt.UTC)
+    to_debtor = Candidate("cust-9", "sms", ("inv-3",), noon)
+    judged = engine.decide(to_debtor, profile, content=report)
+    to_employer = Candidate("cust-9", "email", ("inv-3",), noon, recipient_role="employer")
+    refused = engine.decide(to_employer, profile)
+    with psycopg.connect(fresh_db) as conn:
+        record_decisions(conn, [AuditRecord(to_debtor, judged, noon), AuditRecord(to_employer, refused, noon)])
+        conn.commit()
+        rows = explain_customer(conn, "cust-9", since=noon - dt.timedelta(days=1))
+        apply_ddl(conn)  # the added columns are idempotent on a database that already has them
+        conn.commit()
+    first, second = rows
+    assert first["verdict"] == "deny" and first["reason_codes"] == ["content_missing"]
+    assert first["rule_id"] == "US-FDCPA-REGF/electronic_opt_out"
+    assert first["content_sha256"] == report.content_sha256 == hashlib.sha256(text.encode()).hexdigest()
+    assert first["recipient_role"] == "debtor" and first["inputs"]["content_sha256"] == report.content_sha256
+    assert text not in json.dumps(first["inputs"]) + json.dumps(first["reasons"])
+    assert second["recipient_role"] == "employer" and second["content_sha256"] is None
+    assert second["reason_codes"] == ["recipient_not_allowed", "recipient_not_allowed"]
