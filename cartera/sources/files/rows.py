@@ -101,21 +101,26 @@ def _csv_rows(text: str, delimiter: str) -> list[Row]:
 
 
 def _quoted_cell(line: str, delimiter: str) -> int:
-    """The position of the cell where `line` leaves a quote open (or closes one early)."""
-    column, quoted, at_start = 0, False, True
-    for char in line:
+    """The position of the cell where `line` leaves a quote open, or has text after a closing one."""
+    column, quoted, at_start, just_closed = 0, False, True, False
+    position = 0
+    while position < len(line):
+        char = line[position]
         if quoted:
-            if char == '"':
-                quoted = False
+            if char == '"' and line[position + 1 : position + 2] == '"':
+                position += 1  # a doubled quote inside a quoted value
+            elif char == '"':
+                quoted, just_closed = False, True
+        elif char == delimiter:
+            column, at_start, just_closed = column + 1, True, False
+        elif just_closed:
+            return column
         elif char == '"' and at_start:
             quoted = True
-        elif char == '"':
-            return column
-        elif char == delimiter:
-            column += 1
-            at_start = True
-            continue
-        at_start = False if not quoted else at_start
+            at_start = False
+        else:
+            at_start = False
+        position += 1
     return column
 
 
