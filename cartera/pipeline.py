@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from cartera.config import get_settings
 from cartera.logs import get_logger
 from cartera.run_dates import as_of_date, run_instant
 
 log = get_logger(__name__)
+T = TypeVar("T")
 WAREHOUSE_CONN_ID = "cartera_warehouse"
 ERP_CONN_ID = "cartera_erp"
 
@@ -44,6 +46,42 @@ def warehouse_dsn() -> str:
 def erp_dsn() -> str:
     settings = get_settings()
     return settings.erp_database_url or _conn_dsn(ERP_CONN_ID) or warehouse_dsn()
+
+
+def _alerting(task: str, context: dict[str, Any], call: Callable[[], T]) -> T:
+    """Run a stage; a failed quality gate, data not ready or a configuration error also becomes
+    an ops.alerts row (the dashboard shows it) before the task fails with the same message."""
+    from cartera import alerts
+    from cartera.errors import ConfigurationError, DataNotReadyError, QualityGateFailedError
+
+    try:
+        return call()
+    except (QualityGateFailedError, DataNotReadyError, ConfigurationError) as exc:
+        if isinstance(exc, QualityGateFailedError):
+            kind = "quality_gate_failed"
+        elif isinstance(exc, DataNotReadyError):
+            kind = "data_not_ready"
+        else:
+            kind = "configuration_error"
+        try:
+            dsn = warehouse_dsn()
+        except Exception:  # noqa: BLE001 - no warehouse to write to: the task still fails with the original error
+            raise exc from None
+        day = as_of_date(context).isoformat()
+        alerts.raise_alert(
+            dsn,
+            alerts.Alert(
+                dedup_key=f"task:{task}:{kind}:{day}",
+                kind=kind,
+                severity="critical" if kind != "data_not_ready" else "high",
+                summary=f"{task} failed for {day}: {str(exc)[:400]}",
+                reasons=[type(exc).__name__],
+                entity_type="task",
+                entity_id=task,
+            ),
+            dt.datetime.now(dt.UTC),  # when it was noticed (the alert, not a business fact)
+        )
+        raise
 
 
 def _result(obj: Any) -> dict[str, Any]:
@@ -75,8 +113,12 @@ def ingest_erp_for_run(context: dict[str, Any]) -> list[dict[str, Any]]:
 
         day = as_of_date(context)
         upper = dt.datetime.combine(day, dt.time(0, 30), tzinfo=BOOKS_TZ).astimezone(dt.UTC)
-    results = ingest_erp(
-        warehouse_dsn=warehouse_dsn(), erp_dsn=erp_dsn(), erp_schema=get_settings().erp_schema, upper_bound=upper
+    results = _alerting(
+        "ingest_erp",
+        context,
+        lambda: ingest_erp(
+            warehouse_dsn=warehouse_dsn(), erp_dsn=erp_dsn(), erp_schema=get_settings().erp_schema, upper_bound=upper
+        ),
     )
     return [_result(r) for r in results]
 
@@ -87,7 +129,9 @@ def ingest_files_for_run(context: dict[str, Any]) -> list[dict[str, Any]]:
 
     settings = get_settings()
     folder = settings.import_dir or settings.state_dir / "imports"
-    results = import_drop_folder(warehouse_dsn(), folder, imported_at=run_instant(context))
+    results = _alerting(
+        "ingest_files", context, lambda: import_drop_folder(warehouse_dsn(), folder, imported_at=run_instant(context))
+    )
     return [_plain(r) for r in results]
 
 
@@ -109,7 +153,7 @@ def check_ready_for_campaigns(context: dict[str, Any]) -> str:
     from cartera.readiness import assert_ready_for_campaigns
 
     day = as_of_date(context)
-    assert_ready_for_campaigns(warehouse_dsn(), day)
+    _alerting("campaigns.check_data_ready", context, lambda: assert_ready_for_campaigns(warehouse_dsn(), day))
     return day.isoformat()
 
 
@@ -124,11 +168,18 @@ def dispatch_for_run(context: dict[str, Any]) -> dict[str, Any]:
     send (the system clock), not the run's logical date: a late, cleared or backfilled run
     re-decides with the real time and defers what is outside its window."""
     from cartera.campaigns import dispatch, system_clock
+    from cartera.campaigns.dispatch import replay_clock
 
-    return _result(dispatch(warehouse_dsn(), system_clock))
+    settings = get_settings()
+    clock = system_clock
+    if settings.simulated_clock:  # the demo replays a past day against local fakes only
+        clock = replay_clock(
+            run_instant(context), sendgrid_host=settings.sendgrid_host, twilio_base_url=settings.twilio_base_url
+        )
+    return _result(_alerting("campaigns.dispatch", context, lambda: dispatch(warehouse_dsn(), clock)))
 
 
 def kpi_snapshot_for_run(context: dict[str, Any]) -> dict[str, Any]:
     from cartera.kpi import snapshot
 
-    return _result(snapshot(warehouse_dsn(), as_of_date(context)))
+    return _result(_alerting("kpi_snapshot", context, lambda: snapshot(warehouse_dsn(), as_of_date(context))))
