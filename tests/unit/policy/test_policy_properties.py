@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from policy_builders import default_engine
 
 from cartera.policy import Candidate, ContactProfile, Hold, Payment, SentMessage
+from cartera.policy.models import HOLD_KINDS
 from cartera.policy.rules import CapRule, RulePack, WindowRule
 from cartera.policy.zones import resolve_zones
 
@@ -59,7 +60,7 @@ def situations(draw: Any) -> tuple[Candidate, ContactProfile, list[SentMessage],
                 SentMessage,
                 at=near,
                 channel=st.sampled_from(CHANNELS),
-                invoice_ids=st.lists(st.sampled_from(INVOICES), min_size=1, max_size=2).map(tuple),
+                invoice_ids=st.lists(st.sampled_from(INVOICES), max_size=2).map(tuple),  # () = every debt
                 direct_contact=st.booleans(),
                 outcome=st.sampled_from(["sent", "sent", "delivered", "bounced"]),
             ),
@@ -70,7 +71,7 @@ def situations(draw: Any) -> tuple[Candidate, ContactProfile, list[SentMessage],
         st.lists(
             st.builds(
                 Hold,
-                kind=st.sampled_from(["dispute", "promise_to_pay", "do_not_contact", "legal"]),
+                kind=st.sampled_from(["dispute", "promise_to_pay", "do_not_contact", "legal", "bankruptcy"]),
                 invoice_id=st.sampled_from([None, "i1", "i2", "i9"]),
                 until=st.one_of(st.none(), near),
             ),
@@ -79,7 +80,8 @@ def situations(draw: Any) -> tuple[Candidate, ContactProfile, list[SentMessage],
     )
     payments = draw(st.lists(st.builds(Payment, invoice_id=st.sampled_from(["i1", "i8", "i9"]), at=near), max_size=2))
     invoices = tuple(sorted(draw(st.sets(st.sampled_from(INVOICES), min_size=1))))
-    candidate = Candidate("c-prop", draw(st.sampled_from(CHANNELS)), invoices, proposed)
+    role = draw(st.sampled_from(["debtor", "debtor", "debtor", "aval", "authorised_contact", "family", "third_party"]))
+    candidate = Candidate("c-prop", draw(st.sampled_from(CHANNELS)), invoices, proposed, role)
     return candidate, _profile(draw, pack), history, holds, payments
 
 
@@ -97,6 +99,29 @@ def _local_window_ok(rule: WindowRule, pack: RulePack, profile: ContactProfile, 
             return False
         if rule.window.block_holidays and local.date() in _national_holidays(pack.country, local.year):
             return False
+    return True
+
+
+def _names(message: SentMessage, debt: str) -> bool:
+    return not message.invoice_ids or debt in message.invoice_ids
+
+
+def _runs_ok(
+    cap: CapRule, pack: RulePack, profile: ContactProfile, candidate: Candidate, history: list[SentMessage]
+) -> bool:
+    """Reg F's reading, written independently: for each debt of the message, every run of `days`
+    consecutive local dates containing today holds at most `max` messages with this one."""
+    assert cap.span is not None
+    days = cap.span.days
+    for zone in resolve_zones(pack, profile).zones:
+        today = candidate.proposed_at.astimezone(zone).date()
+        for debt in candidate.invoice_ids:
+            dates = [
+                m.at.astimezone(zone).date() for m in history if m.channel in cap.meta.channels and _names(m, debt)
+            ]
+            for first in (today - dt.timedelta(days=back) for back in range(days)):
+                if sum(first <= d < first + dt.timedelta(days=days) for d in dates) + 1 > cap.max:
+                    return False
     return True
 
 
@@ -129,8 +154,14 @@ def _assert_lawful(
         assert _local_window_ok(rule, pack, profile, at), rule.meta.id
     for cap in rules.caps:
         assert _past_count_ok(cap, candidate, history, at), cap.meta.id
+        if cap.period == "consecutive_days" and cap.per_debt:
+            assert _runs_ok(cap, pack, profile, candidate, history), cap.meta.id
+    for rule in rules.recipients:
+        assert candidate.recipient_role in rule.allowed, rule.meta.id
+    assert candidate.recipient_role in {"debtor", "guarantor", "joint_obligor", "authorised_contact"}
     for hold in holds:
         if hold.invoice_id is None or hold.invoice_id in candidate.invoice_ids:
+            assert hold.kind in HOLD_KINDS, "allowed under a hold of unknown kind"
             end = hold.end()
             assert end is not None and at >= end, f"allowed under a {hold.kind} hold"
     assert not ({"all", candidate.channel} & profile.opted_out_channels)
@@ -141,7 +172,7 @@ def _assert_lawful(
 
 
 def _at(candidate: Candidate, when: dt.datetime) -> Candidate:
-    return Candidate(candidate.customer_id, candidate.channel, candidate.invoice_ids, when)
+    return Candidate(candidate.customer_id, candidate.channel, candidate.invoice_ids, when, candidate.recipient_role)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
