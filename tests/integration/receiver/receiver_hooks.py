@@ -1,4 +1,4 @@
-"""Fixtures of the receiver tests: a warehouse with a few sent messages and their customers'
+"""The receiver tests' inputs and helpers: a warehouse with a few sent messages and their customers'
 contacts, the receiver app on it (FastAPI TestClient, a fixed clock), and helpers that sign
 requests the way SendGrid and Twilio do."""
 
@@ -7,18 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-import pytest
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
 from cartera.channels.fake_events import EventSigningKey
 from cartera.config import Settings
-from cartera.receiver.app import create_app
 
 with warnings.catch_warnings():
     # Starlette's test client (pinned with Airflow's web stack) still imports anyio's old
@@ -48,7 +46,7 @@ C1_PHONE = "+525512345678"
 C2_PHONE = "+526641234567"
 
 
-def _seed(dsn: str) -> dict[str, int]:
+def seed(dsn: str) -> dict[str, int]:
     ids: dict[str, int] = {}
     with psycopg.connect(dsn) as conn:
         conn.execute(
@@ -178,17 +176,3 @@ def make_settings(dsn: str, key: EventSigningKey, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(**values)
-
-
-@pytest.fixture(scope="session")
-def signing_key() -> EventSigningKey:
-    return EventSigningKey()
-
-
-@pytest.fixture
-def hooks(fresh_db: str, signing_key: EventSigningKey) -> Iterator[Hooks]:
-    outbox_ids = _seed(fresh_db)
-    clock = [NOW]
-    app = create_app(make_settings(fresh_db, signing_key), clock=lambda: clock[0])
-    with TestClient(app) as client:
-        yield Hooks(client, fresh_db, signing_key, outbox_ids, clock)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CUSTOMERS, INBOUND_SECRET, MESSAGES, NOW, Hooks
+from receiver_hooks import CUSTOMERS, INBOUND_SECRET, MESSAGES, NOW, Hooks
 
 from cartera.channels.fake_events import Shares, events_for, play, replies_for
 from cartera.channels.fake_sendgrid import FakeSendGrid

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from conftest import C1_PHONE, C2_PHONE, CUSTOMERS, INBOUND_SECRET, NOW, Hooks
+from receiver_hooks import C1_PHONE, C2_PHONE, CUSTOMERS, INBOUND_SECRET, NOW, Hooks
 
 from cartera.replies import replies_for_customer
 

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import NOW, Hooks
+from receiver_hooks import NOW, Hooks
 
 from cartera.channels.fake_events import EventSigningKey
 

@@ -4,7 +4,7 @@ a wrong signature changes nothing; BAJA by SMS opts the customer out of SMS at o
 from __future__ import annotations
 
 import pytest
-from conftest import C2_PHONE, MESSAGES, Hooks
+from receiver_hooks import C2_PHONE, MESSAGES, Hooks
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ def test_a_wrong_signature_gets_403_and_changes_nothing(hooks: Hooks, route: str
 
 
 def test_a_signature_over_another_url_is_refused(hooks: Hooks) -> None:
-    from conftest import TWILIO_TOKEN
+    from receiver_hooks import TWILIO_TOKEN
     from twilio.request_validator import RequestValidator
 
     params = _status(SID_C2, "delivered")
