@@ -33,7 +33,7 @@ def test_why_lists_each_decision_with_its_rule_and_pack_version(
 ) -> None:
     build_batch(campaign_dsn, AS_OF)
     dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)  # type: ignore[arg-type]
-    result = cli.invoke(app, ["why", "C1", "--days", "100000", "--lang", "en"])
+    result = cli.invoke(app, ["why", "C1", "--days", "3650", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "build" in result.output and "send" in result.output and "MX-CONDUSEF-2014/daily_cap" in result.output
     assert " v2026." in result.output and "outbox 2026-03-10" in result.output
