@@ -34,12 +34,13 @@ import jinja2
 import psycopg
 
 from cartera import alerts
-from cartera.campaigns import attempts, outbox
+from cartera.campaigns import attempts, message_context, outbox
 from cartera.campaigns import contact_data as data
 from cartera.campaigns.candidates import Candidate
 from cartera.campaigns.contact_check import check
+from cartera.campaigns.creditor import creditor_from_settings
 from cartera.campaigns.decisions import audit_policy, step_of
-from cartera.campaigns.rendering import render_reminder
+from cartera.campaigns.rendering import render_message
 from cartera.channels import Channel, ChannelError, OutboundMessage, ReconciliationUnavailable
 from cartera.db import connect
 from cartera.errors import ConfigurationError
@@ -54,6 +55,27 @@ ChannelFactory = Callable[[], Channel]
 def system_clock() -> dt.datetime:
     """The real instant (UTC). The law is checked against it just before each send."""
     return dt.datetime.now(dt.UTC)
+
+
+def _is_local(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    return url is not None and (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
+def replay_clock(start: dt.datetime, *, sendgrid_host: str | None, twilio_base_url: str | None) -> Clock:
+    """A clock that starts at `start` (a run's logical instant) and advances in real time: for
+    replaying a past day in the demo and the end-to-end tests. Refused (ConfigurationError)
+    unless every provider is a local fake, so no real message is ever sent on a replayed clock."""
+    if not _is_local(sendgrid_host) or (twilio_base_url is not None and not _is_local(twilio_base_url)):
+        raise ConfigurationError(
+            "CARTERA_SIMULATED_CLOCK is for local fakes only: unset it, or point CARTERA_SENDGRID_HOST and "
+            "CARTERA_TWILIO_BASE_URL at 127.0.0.1"
+        )
+    import time
+
+    origin = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - origin)
 
 
 @dataclass
@@ -139,10 +161,7 @@ def dispatch(
     factories: dict[str, ChannelFactory] = dict(channels or {})
     if channel_factory is not None:
         factories["email"] = channel_factory
-    if "email" not in factories:
-        from cartera.channels.sendgrid_email import SendGridEmailChannel
-
-        factories["email"] = SendGridEmailChannel.from_settings
+    _default_factories(factories)
     registry = _Channels(factories)
     summary = DispatchSummary()
     with connect(dsn) as conn:
@@ -166,6 +185,25 @@ def dispatch(
         summary.held_for_review,
     )
     return summary
+
+
+def _default_factories(factories: dict[str, ChannelFactory]) -> None:
+    """E-mail through SendGrid; SMS and WhatsApp through Twilio when an account is configured
+    (rows on a channel without a configured provider wait, released, and are never failed)."""
+    from cartera.config import get_settings
+
+    settings = get_settings()
+    if "email" not in factories:
+        from cartera.channels.sendgrid_email import SendGridEmailChannel
+
+        factories["email"] = SendGridEmailChannel.from_settings
+    if settings.twilio_account_sid:
+        from cartera.channels.twilio_messaging import TwilioSmsChannel, TwilioWhatsAppChannel
+
+        if "sms" not in factories and settings.twilio_sms_from:
+            factories["sms"] = TwilioSmsChannel.from_settings
+        if "whatsapp" not in factories and settings.twilio_whatsapp_from:
+            factories["whatsapp"] = TwilioWhatsAppChannel.from_settings
 
 
 def _options_from_settings(batch_size: int | None, company_name: str | None) -> DispatchOptions:
@@ -325,6 +363,19 @@ def _send_one(
     if channel is None:
         outbox.release(conn, row.outbox_id, now, now + dt.timedelta(hours=1), f"no_{row.channel}_channel_configured")
         summary.released += 1
+        alerts.raise_alert(
+            dsn,
+            alerts.Alert(
+                dedup_key=f"dispatch:no_channel:{row.channel}:{now.date().isoformat()}",
+                kind="channel_not_configured",
+                severity="high",
+                summary=f"messages planned on {row.channel} wait: no provider is configured for that channel.",
+                reasons=[row.channel],
+                entity_type="channel",
+                entity_id=row.channel,
+            ),
+            now,
+        )
         return
     open_until = attempts.circuit_open_until(conn, channel.provider, now)
     if open_until is not None:
@@ -371,14 +422,16 @@ def _send_one(
         summary.cancelled += 1
         return
     try:
-        rendered = render_reminder(
+        rendered = render_message(
+            row.channel,
             row.template,
             recipient.language,
             invoices=items,
             as_of=snapshot_date or row.as_of_date,
-            company_name=opts.company_name,
+            creditor=creditor_from_settings(opts.company_name),
             contact_name=recipient.contact_name,
-            reference=row.idempotency_key[:12],
+            reference=message_context.payment_reference(conn, row.customer_id),
+            window_open=row.channel == "whatsapp" and message_context.whatsapp_window_open(conn, row.customer_id, now),
         )
     except jinja2.TemplateError as exc:
         outbox.mark_failed(conn, row.outbox_id, now, f"template_error {type(exc).__name__}", now, give_up=True)
@@ -388,10 +441,13 @@ def _send_one(
         channel=row.channel,  # type: ignore[arg-type]
         to=address,
         to_name=recipient.contact_name,
-        subject=rendered.subject,
+        subject=rendered.subject or None,
         text=rendered.text,
-        html=rendered.html,
+        html=rendered.html or None,
         language=recipient.language,
+        template=rendered.template,
+        template_variables=rendered.template_variables,
+        window_open=row.channel == "whatsapp" and rendered.template is None,
         idempotency_key=row.idempotency_key,
         categories=("cobranza", row.step),
         custom_args={"outbox_id": str(row.outbox_id), "step": row.step},
