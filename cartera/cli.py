@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import typer
 
 from cartera.cli_guard import FailClosedGroup, free_text, parse_date, report_and_exit_code
+from cartera.cli_outbox import outbox_app
 
 app = typer.Typer(
     cls=FailClosedGroup,
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The local (embedded) Postgres and the warehouse's own tables.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(outbox_app, name="outbox")
 
 
 def _today() -> dt.date:
@@ -250,7 +252,10 @@ def why(
             "where customer_id = %s and created_at >= %s order by created_at, outbox_id",
             (customer_id, since),
         ).fetchall()
-    if not decisions and not outbox:
+        from cartera.replies import replies_for_customer
+
+        replies = replies_for_customer(conn, customer_id, since)
+    if not decisions and not outbox and not replies:
         typer.echo(f"no contact decision about customer {customer_id} in the last {days} days")
         return
     for d in decisions:
@@ -262,6 +267,12 @@ def why(
         )
     for row in outbox:
         typer.echo(f"outbox {row[0]} {row[1]} {row[2]}: {row[3]}" + (f" ({row[4]})" if row[4] else ""))
+    for reply in replies:  # what the customer answered, as read (never the text itself)
+        promise = f" until {reply.promise_date}" if reply.promise_date else ""
+        typer.echo(
+            f"{reply.received_at.isoformat(timespec='minutes')} reply {reply.channel:<8} {reply.classification}"
+            f"{promise} -> {reply.route} [{reply.rule}] (reply {reply.reply_id})"
+        )
 
 
 _LATEST = dt.date(2100, 12, 31)
