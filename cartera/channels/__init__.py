@@ -47,7 +47,9 @@ class OutboundMessage:
 
     `to` is an e-mail address for e-mail and an E.164 number for SMS/WhatsApp. `subject` and
     `html` matter to e-mail only; WhatsApp outside the 24-hour window sends `template` (an
-    approved template's name) with `template_variables` instead of free text."""
+    approved template's name) with `template_variables` instead of free text, and free text
+    only when `window_open` (the debtor wrote to us in the last 24 hours). `content_fingerprint`
+    (set by reconciliation, with an empty `text`) names the body that was sent without it."""
 
     channel: ChannelName
     to: str
@@ -59,15 +61,13 @@ class OutboundMessage:
     language: str = "es"
     template: str | None = None
     template_variables: dict[str, str] = field(default_factory=dict)
+    window_open: bool = False
+    content_fingerprint: str | None = None
     categories: tuple[str, ...] = ()
     custom_args: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"OutboundMessage(channel={self.channel!r}, idempotency_key={self.idempotency_key!r})"
-
-
-# The e-mail-only name the first version used; kept for the code and tests written against it.
-OutboundEmail = OutboundMessage
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,3 @@ class Channel(Protocol):
         where the provider cannot carry one, by recipient, time and content) at or after
         `since`. None: it did not. Raises ReconciliationUnavailable when it cannot tell."""
         ...
-
-
-# The e-mail-only protocol name of the first version.
-EmailChannel = Channel

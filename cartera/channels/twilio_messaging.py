@@ -35,7 +35,6 @@ import re
 import threading
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -61,7 +60,7 @@ from cartera.channels.whatsapp_templates import TemplateRegistry
 from cartera.errors import ConfigurationError
 from cartera.logs import get_logger
 
-__all__ = ["TwilioSmsChannel", "TwilioWhatsAppChannel", "WhatsAppSessionMessage", "content_fingerprint", "sms_segments"]
+__all__ = ["TwilioSmsChannel", "TwilioWhatsAppChannel", "content_fingerprint", "sms_segments"]
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 STATUS_CALLBACK_PATH = "/twilio/status"
@@ -70,15 +69,6 @@ _RECONCILE_CLOCK_SLACK = dt.timedelta(minutes=5)  # Twilio's clock against ours
 _log = get_logger(__name__)
 # urllib3 logs each request line at DEBUG, and the list's query string holds phone numbers.
 logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
-
-
-@dataclass(frozen=True, repr=False)
-class WhatsAppSessionMessage(OutboundMessage):
-    """A WhatsApp free-text message the caller has checked is inside the 24-hour customer-service
-    window (the debtor wrote to us less than 24 hours ago). Until :class:`OutboundMessage` carries
-    a ``window_open`` field, this subclass is how a caller says so."""
-
-    window_open: bool = True
 
 
 def content_fingerprint(text: str) -> str:
@@ -220,7 +210,10 @@ class TwilioChannel:
         raise NotImplementedError
 
     def _matches(self, message: OutboundMessage, body: str | None) -> bool:
-        return body is not None and content_fingerprint(body) == content_fingerprint(message.text)
+        if body is None:
+            return False
+        wanted = message.content_fingerprint or content_fingerprint(message.text)
+        return content_fingerprint(body) == wanted
 
     # -- the Channel protocol ----------------------------------------------------------------
     def _recipient(self, message: OutboundMessage) -> str:
@@ -344,7 +337,7 @@ class TwilioWhatsAppChannel(TwilioChannel):
                     f"whatsapp_template_variable_missing name={missing.args[0]}", transient=False
                 ) from None
             return {"content_sid": template.content_sid, "content_variables": variables}
-        if not getattr(message, "window_open", False):
+        if not message.window_open:
             raise ChannelError("whatsapp_outside_window_needs_template", transient=False)
         if not message.text.strip():
             raise ChannelError("whatsapp_empty_body", transient=False)

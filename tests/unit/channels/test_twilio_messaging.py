@@ -15,7 +15,6 @@ from cartera.channels.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from cartera.channels.twilio_messaging import (
     TwilioSmsChannel,
     TwilioWhatsAppChannel,
-    WhatsAppSessionMessage,
     content_fingerprint,
 )
 from cartera.channels.whatsapp_templates import TemplateRegistry
@@ -254,7 +253,9 @@ def test_whatsapp_free_text_needs_the_open_window_flag(fake: FakeTwilio, whatsap
     error = error_of(whatsapp, plain)
     assert (error.code, error.outcome, error.transient) == ("whatsapp_outside_window_needs_template", "not_sent", False)
     assert fake.requests_seen == 0
-    inside = WhatsAppSessionMessage(channel="whatsapp", to=DEBTOR, text="¿Le llamamos mañana?", idempotency_key="f")
+    inside = OutboundMessage(
+        channel="whatsapp", to=DEBTOR, text="¿Le llamamos mañana?", idempotency_key="f", window_open=True
+    )
     whatsapp.send(inside)
     assert fake.messages[0]["request"]["Body"] == "¿Le llamamos mañana?"
     assert "to=" not in repr(inside) and DEBTOR not in repr(inside)
