@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import datetime as dt
 
 from cartera.channels import ChannelError, OutboundMessage
 from cartera.channels.fake_sendgrid import FakeSendGrid
