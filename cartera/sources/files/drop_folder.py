@@ -4,7 +4,9 @@ Files are taken in name order; each may come with its mapping beside it (``<name
 else the folder's ``mapping.yml``, else detection alone. A file whose content was imported before
 is skipped by the importer (sha256), so the folder can keep its history. A file that cannot be
 read, or whose gate fails, or that fails unexpectedly, is recorded with its reason and does not
-stop the others; the run fails at the end naming them. Only regular files directly in the folder
+stop the others; the run fails at the end naming them. A file refused as a whole is refused once:
+the same bytes on a later run are passed over ("refused before") instead of failing every run
+until someone removes it; a file whose gate failed is tried again (a threshold may have changed). Only regular files directly in the folder
 are read (no links, no subfolders); names are logged printable (a newline cannot forge a line).
 """
 
@@ -69,6 +71,27 @@ def exports_in(folder: Path) -> tuple[list[Path], dict[str, str]]:
     return exports, passed_over
 
 
+def _refused_before(dsn: str, files: list[Path]) -> dict[Path, str]:
+    """Files whose exact bytes were refused as a whole before, with the reason then given."""
+    import hashlib
+
+    digests: dict[str, Path] = {}
+    for path in files:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digests[digest.hexdigest()] = path
+    if not digests:
+        return {}
+    with psycopg.connect(dsn, connect_timeout=10) as conn:
+        rows = conn.execute(
+            "select sha256, error from ops.file_imports where sha256 = any(%s) and error is not null",
+            (list(digests),),
+        ).fetchall()
+    return {digests[str(sha)]: str(error) for sha, error in rows}
+
+
 def import_drop_folder(dsn: str, folder: Path, *, imported_at: dt.datetime) -> list[dict[str, Any]]:
     """Import every export in `folder` (see :func:`exports_in`); returns one summary per file
     (counts and ids only). A file refused as a whole, or whose gate fails, or that fails in any
@@ -82,8 +105,14 @@ def import_drop_folder(dsn: str, folder: Path, *, imported_at: dt.datetime) -> l
         log.warning("drop folder: %s passed over: %s", name, why)
         results.append({"file": name, "skipped": why})
     failed: dict[str, int] = {}
+    refused = _refused_before(dsn, files)
     for path in files:
         name = display_name(path.name)
+        if path in refused:
+            why = f"refused before, unchanged since: {refused[path]}; fix or remove the file"
+            log.warning("drop folder: %s passed over: refused before, unchanged", name)
+            results.append({"file": name, "skipped": why[:500]})
+            continue
         try:
             summary = import_file(dsn, path, mapping_for(path), imported_at=imported_at)
         except (BadInputError, QualityGateFailedError) as exc:

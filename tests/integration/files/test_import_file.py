@@ -121,9 +121,13 @@ def test_the_drop_folder_imports_each_file_once_uses_the_mapping_beside_it_and_n
         ("erp-export", 1),
         ("file", 23),
     ]
-    with pytest.raises(QualityGateFailedError):
-        import_drop_folder(fresh_db, folder, imported_at=AT + dt.timedelta(hours=1))
+    # The same bytes are refused once: the next run passes over them instead of failing again.
+    again = import_drop_folder(fresh_db, folder, imported_at=AT + dt.timedelta(hours=1))
+    assert [r for r in again if r["file"] == "c_roto.csv"][0]["skipped"].startswith("refused before")
     assert q(fresh_db, "select count(*) from raw.invoices") == [(24,)]
+    (folder / "c_roto.csv").write_text("nada,que,ver\n1,2,3\n4,5,6\n", encoding="utf-8")  # changed: tried again
+    with pytest.raises(QualityGateFailedError, match="c_roto.csv"):
+        import_drop_folder(fresh_db, folder, imported_at=AT + dt.timedelta(hours=2))
 
 
 def test_a_duplicated_number_with_different_amounts_and_an_unknown_currency_are_quarantined_and_never_land(
