@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from cartera.cli_batch import batch_app
 from cartera.cli_guard import FailClosedGroup, free_text, parse_date, report_and_exit_code
 from cartera.cli_outbox import outbox_app
 
@@ -21,6 +22,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="The local (embedded) Postgres and the warehouse's own tables.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(batch_app, name="batch")
 
 
 def _today() -> dt.date:

@@ -51,6 +51,7 @@ class DemoResult:
     env: dict[str, str]
     outbox_dir: Path
     timings: dict[str, float] = field(default_factory=dict)
+    loop_counts: dict[str, int] = field(default_factory=dict)  # what the fake providers and debtors answered
 
 
 def _dbt_parse(env: dict[str, str], log_file: Path) -> None:
@@ -66,6 +67,31 @@ def _dbt_parse(env: dict[str, str], log_file: Path) -> None:
             check=True,
             timeout=300,
         )
+
+
+def _approve_waiting_batch(dsn: str, as_of: dt.date, echo: Callable[[str], None]) -> bool:
+    """The day's batch waits for an admin (a first batch of this playbook and these rule packs
+    always does): the demo shows why and approves it as 'demo-admin', like an admin would in the
+    workspace or with `cartera batch approve`. Returns whether it approved one."""
+    from cartera.campaigns.approval import decide
+    from cartera.campaigns.outbox import batch_id_for
+    from cartera.db import connect
+
+    batch_id = batch_id_for(as_of)
+    with connect(dsn) as conn:
+        row = conn.execute(
+            "select reasons, preview from ops.batch_approvals where batch_id = %s and status = 'pending'", (batch_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        reasons, shown = row
+        echo(f"  batch {batch_id} waits for approval: {'; '.join(reasons)}")
+        echo(
+            f"    preview: {shown['messages']} messages naming {shown['amount_mxn']} MXN; by channel {shown['by_channel']}"
+        )
+        decide(conn, batch_id, "approved", "demo-admin", dt.datetime.now(dt.UTC), "make demo approves its own batch")
+    echo(f"  batch {batch_id} approved by demo-admin (cartera batch approve {batch_id}); dispatching it")
+    return True
 
 
 def run_demo(options: DemoOptions) -> DemoResult:
@@ -112,6 +138,20 @@ def run_demo(options: DemoOptions) -> DemoResult:
         env["CARTERA_SENDGRID_HOST"] = base_url
         env["CARTERA_SENDGRID_API_KEY"] = "SG.local-fake-key"
         echo(f"email goes to a local fake SendGrid at {base_url}; each message is written to {outbox_dir}")
+    loop = None
+    if fake is not None:
+        from cartera.demo_loop import ContactLoop
+
+        loop = ContactLoop(fake, seed=options.seed)
+        env.update(loop.start())
+        echo(
+            f"SMS and WhatsApp go to a local fake Twilio; provider events and replies come back to {loop.receiver_url}"
+        )
+    loop_counts: dict[str, int] = {}
+    if fake is not None or options.campaign_instant is not None:
+        # Replaying a past business day against local fakes: the dispatch's clock starts at the
+        # run's logical instant (refused by the dispatcher when a provider is not local).
+        env["CARTERA_SIMULATED_CLOCK"] = "true"
     try:
         for dag_id, at in DAG_ORDER:
             if dag_id not in options.dags:
@@ -123,8 +163,21 @@ def run_demo(options: DemoOptions) -> DemoResult:
             local_env.airflow(["dags", "test", dag_id, instant.isoformat()], env, log_file=logs / f"dag-{dag_id}.log")
             timings[dag_id] = time.monotonic() - t
             echo(f"  {dag_id:<13} ok  {timings[dag_id]:5.1f} s  (logical instant {instant.isoformat()})")
+            if dag_id == "campaigns" and _approve_waiting_batch(env["CARTERA_DATABASE_URL"], options.as_of, echo):
+                t = time.monotonic()
+                local_env.airflow(
+                    ["dags", "test", dag_id, instant.isoformat()], env, log_file=logs / f"dag-{dag_id}.log"
+                )
+                timings["campaigns_after_approval"] = time.monotonic() - t
+                echo(f"  {dag_id:<13} ok  {timings['campaigns_after_approval']:5.1f} s  (after the approval)")
+            if dag_id == "campaigns" and loop is not None:
+                t = time.monotonic()
+                loop_counts = dict(loop.answer())
+                timings["provider_events_and_replies"] = time.monotonic() - t
     finally:
+        if loop is not None:
+            loop.stop()
         if fake is not None:
             fake.stop()
     timings["total"] = time.monotonic() - started
-    return DemoResult(as_of=options.as_of, env=env, outbox_dir=outbox_dir, timings=timings)
+    return DemoResult(as_of=options.as_of, env=env, outbox_dir=outbox_dir, timings=timings, loop_counts=loop_counts)

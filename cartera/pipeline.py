@@ -158,9 +158,17 @@ def check_ready_for_campaigns(context: dict[str, Any]) -> str:
 
 
 def build_batch_for_run(as_of: str, context: dict[str, Any]) -> dict[str, Any]:
-    from cartera.campaigns import build_batch
+    from cartera.campaigns import approval, build_batch
+    from cartera.db import connect
 
-    return _result(build_batch(warehouse_dsn(), dt.date.fromisoformat(as_of), planned_at=run_instant(context)))
+    dsn = warehouse_dsn()
+    summary = build_batch(dsn, dt.date.fromisoformat(as_of), planned_at=run_instant(context))
+    with connect(dsn) as conn:  # a batch that must be seen first waits; dispatch skips it until approved
+        reasons = approval.assess(
+            conn, summary.batch_id, run_instant(context), rules=approval.ApprovalRules.from_settings(),
+            policy=approval.policy_version(),
+        )  # fmt: skip
+    return {**_result(summary), "approval_reasons": reasons}
 
 
 def dispatch_for_run(context: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,39 @@ def _rows(conn: Any, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, 
         return []
 
 
+def _contact_loop_lines(dsn: str) -> list[str]:
+    """Channel mix, what came back (events, replies as read) and the one-message-a-day check."""
+    with connect(dsn) as conn:
+        channels = _rows(
+            conn, "select channel, count(*) from ops.outbox where status = 'sent' group by 1 order by 2 desc"
+        )
+        most = _scalar(
+            conn,
+            "select coalesce(max(n), 0) from (select count(*) as n from ops.outbox where status = 'sent' "
+            "group by customer_id, (sent_at at time zone 'America/Mexico_City')::date) as per_day",
+        )
+        has_events = _scalar(conn, "select to_regclass('ops.message_events') is not null")
+        events = (
+            _rows(
+                conn, "select provider, event_type, count(*) from ops.message_events group by 1, 2 order by 1, 3 desc"
+            )
+            if has_events
+            else []
+        )
+        replies = (
+            _rows(conn, "select classification, count(*) from ops.inbound_replies group by 1 order by 2 desc")
+            if has_events
+            else []
+        )
+        opt_outs = _rows(conn, "select channel, source, count(*) from ops.opt_outs group by 1, 2 order by 1, 2")
+    lines = ["Channel mix (sent): " + (", ".join(f"{c} {n}" for c, n in channels) or "—")]
+    lines.append("Events back: " + (", ".join(f"{p}/{t} {n}" for p, t, n in events) or "—"))
+    lines.append("Replies read: " + (", ".join(f"{c} {n}" for c, n in replies) or "—"))
+    lines.append("Opt-outs: " + (", ".join(f"{c} by {s} {n}" for c, s, n in opt_outs) or "—"))
+    lines.append(f"most messages to one customer in one day: {int(most or 0)}")
+    return lines
+
+
 def demo_report(result: DemoResult) -> str:
     from cartera.kpi import latest
 
@@ -105,6 +138,7 @@ def demo_report(result: DemoResult) -> str:
         )
     lines.append("Segments: " + (", ".join(f"{s} {n}" for s, n in segments) or "—"))
     lines.append("Outbox: " + (", ".join(f"{s} {n}" for s, n in outbox) or "—"))
+    lines += _contact_loop_lines(dsn)
     if policy:
         by_verdict: dict[str, list[str]] = {}
         for verdict, reason, count in policy:

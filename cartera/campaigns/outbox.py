@@ -1,9 +1,10 @@
 """The outbox (ops.outbox): one row per message, keyed by a deterministic idempotency key, and
 the writes around it (batches, escalations, the decision audit, status changes).
 
-Idempotency: the key is sha256 of (customer, sorted invoice set, step, channel, business day);
-inserts use ``ON CONFLICT DO NOTHING`` on its unique constraint, so rebuilding a day's batch, or
-two builders racing, never creates a second row.
+Idempotency: a message's key is sha256 of (customer, channel, business day): one message per
+customer per day, whatever steps and invoices it covers (an escalation's key is still over its
+invoice set and step). Inserts use ``ON CONFLICT DO NOTHING`` on its unique constraint, so
+rebuilding a day's batch, or two builders racing, never creates a second row.
 
 Status of a row (docs/reliability.md has the whole picture)::
 
@@ -29,13 +30,26 @@ import psycopg
 from cartera.campaigns.candidates import Candidate
 from cartera.campaigns.contact_check import Decision
 
-KEY_VERSION = "v1"  # bump only with a migration: the key is stored and compared
+# Bump only with a migration: the key is stored and compared. v2 (one message per customer per
+# day) keys (customer, channel, day); v1 rows keep their keys, and the steps they fired stay
+# covered (candidates.load_covered), so no v1 message is rebuilt under a v2 key.
+KEY_VERSION = "v2"
+ESCALATION_KEY_VERSION = "v1"  # escalations still key their invoice set and step: unchanged
 
 
-def idempotency_key(customer_id: str, invoice_ids: Iterable[str], step: str, channel: str, day: dt.date) -> str:
-    """sha256 hex of (customer, invoice set, step, channel, day); invoice order does not matter."""
-    material = "|".join((KEY_VERSION, customer_id, ",".join(sorted(set(invoice_ids))), step, channel, day.isoformat()))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+def _sha256(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+def idempotency_key(customer_id: str, channel: str, day: dt.date) -> str:
+    """sha256 hex of (customer, channel, business day): the customer's one message of the day."""
+    return _sha256(KEY_VERSION, customer_id, channel, day.isoformat())
+
+
+def escalation_key(customer_id: str, invoice_ids: Iterable[str], step: str, queue: str, day: dt.date) -> str:
+    """sha256 hex of (customer, invoice set, step, queue, day); invoice order does not matter."""
+    invoices = ",".join(sorted(set(invoice_ids)))
+    return _sha256(ESCALATION_KEY_VERSION, customer_id, invoices, step, f"queue:{queue}", day.isoformat())
 
 
 def batch_id_for(as_of: dt.date) -> str:
@@ -98,16 +112,24 @@ def enqueue_message(
     candidate: Candidate,
     not_before: dt.datetime,
     created_at: dt.datetime,
+    *,
+    steps: Iterable[str] = (),
+    step_invoices: Iterable[str] | None = None,
 ) -> tuple[str, bool]:
-    """Insert the candidate's outbox row unless its key exists. Returns (key, inserted)."""
+    """Insert the candidate's outbox row unless its key exists. Returns (key, inserted).
+
+    `steps` names the due steps the message covers (default: its own step); `step_invoices` the
+    'step:invoice_id' pairs it fires (default: its step for every invoice it lists)."""
     if candidate.channel is None or candidate.step.template is None:
         raise ValueError("only a message candidate with a channel can be enqueued")
-    key = idempotency_key(candidate.customer_id, candidate.invoice_ids, candidate.step.name, candidate.channel, as_of)
+    key = idempotency_key(candidate.customer_id, candidate.channel, as_of)
+    if step_invoices is None:
+        step_invoices = [f"{candidate.step.name}:{invoice}" for invoice in candidate.invoice_ids]
     cur = conn.execute(
         """
         insert into ops.outbox (idempotency_key, batch_id, as_of_date, customer_id, invoice_ids, step, template, tone,
-            channel, not_before, created_at, updated_at)
-        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            channel, not_before, created_at, updated_at, steps, step_invoices)
+        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         on conflict (idempotency_key) do nothing
         """,
         (
@@ -123,6 +145,8 @@ def enqueue_message(
             not_before,
             created_at,
             created_at,
+            list(steps) or [candidate.step.name],
+            list(step_invoices),
         ),
     )
     return key, cur.rowcount == 1
@@ -133,7 +157,7 @@ def enqueue_escalation(
 ) -> tuple[str, bool]:
     """Put an escalation in the collector's queue (ops.collection_tasks) unless already there."""
     queue = candidate.step.queue or "cobranza_manual"
-    key = idempotency_key(candidate.customer_id, candidate.invoice_ids, candidate.step.name, f"queue:{queue}", as_of)
+    key = escalation_key(candidate.customer_id, candidate.invoice_ids, candidate.step.name, queue, as_of)
     cur = conn.execute(
         """
         insert into ops.collection_tasks (idempotency_key, batch_id, as_of_date, customer_id, invoice_ids, step,
@@ -199,8 +223,9 @@ def has_due(conn: psycopg.Connection, now: dt.datetime, *, max_attempts: int) ->
     """Whether any row is due at `now` (checked before building a channel, so a dispatch with
     nothing to send needs no provider credentials)."""
     row = conn.execute(
-        "select exists (select 1 from ops.outbox where not_before <= %s "
-        "and (status in ('pending', 'deferred') or (status = 'failed' and attempts < %s)))",
+        "select exists (select 1 from ops.outbox o where not_before <= %s "
+        "and (status in ('pending', 'deferred') or (status = 'failed' and attempts < %s)) "
+        "and not exists (select 1 from ops.batch_approvals ba where ba.batch_id = o.batch_id and ba.status <> 'approved'))",
         (now, max_attempts),
     ).fetchone()
     return bool(row and row[0])
@@ -242,12 +267,13 @@ def claim_due(
     rows = conn.execute(
         """
         with due as (
-            select outbox_id from ops.outbox
+            select o.outbox_id from ops.outbox o
             where not_before <= %(now)s
+              and not exists (select 1 from ops.batch_approvals ba where ba.batch_id = o.batch_id and ba.status <> 'approved')
               and (status in ('pending', 'deferred') or (status = 'failed' and attempts < %(max_attempts)s))
               and (%(channels)s::text[] is null or channel = any(%(channels)s::text[]))
             order by not_before, outbox_id
-            for update skip locked
+            for update of o skip locked
             limit %(limit)s
         )
         update ops.outbox o set status = 'sending', attempts = o.attempts + 1, claimed_at = %(now)s,
