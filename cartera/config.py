@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     from_name: str = Field(default="Cobranza")
     company_name: str = Field(default="Distribuidora Ejemplo S.A. de C.V.")
     email_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Batch approval (cartera/campaigns/approval.py): what waits for an admin before it is sent.
+    approval_new_versions: bool = Field(
+        default=True, description="The first batch of a new playbook or rule-pack version waits for approval."
+    )
+    approval_max_messages: int = Field(default=1000, ge=1, description="A batch with more messages waits.")
+    approval_max_amount_mxn: float = Field(
+        default=2_000_000, gt=0, description="A batch naming more than this (MXN, open amounts) waits."
+    )
     # Dispatch safety (cartera/campaigns/dispatch.py, docs/reliability.md).
     simulated_clock: bool = Field(
         default=False,
@@ -93,6 +101,23 @@ class Settings(BaseSettings):
     policy_creditor_file: Path | None = Field(
         default=None,
         description="YAML of the creditor's own contact settings (may only tighten the country's rule pack).",
+    )
+    # The creditor as its reminders name it (cartera/campaigns/creditor.py): legal name is
+    # company_name. Defaults are a clearly fake demo creditor (valid formats, no real account).
+    creditor_rfc: str = Field(default="DEJ200101AA0", description="The creditor's RFC, printed on every statement.")
+    creditor_bank_name: str = Field(default="Banco Ejemplo (demo)", description="Bank that receives the payments.")
+    creditor_clabe: str = Field(
+        default="002180000000000009", description="CLABE for SPEI transfers: 18 digits, the last one a check digit."
+    )
+    creditor_contact_name: str = Field(default="Mesa de Cobranza (demo)", description="Whom debtors call.")
+    creditor_contact_phone: str = Field(default="55 0000 0000", description="The collections desk's phone.")
+    creditor_contact_hours_es: str = Field(default="lunes a viernes de 9:00 a 18:00, hora del centro")
+    creditor_contact_hours_en: str = Field(default="Monday to Friday, 9:00 to 18:00 Mexico City time")
+    creditor_disputes_email: str = Field(
+        default="aclaraciones@example.com", description="Where a debtor disputes a charge (an invoice, its CFDI)."
+    )
+    creditor_short_name: str | None = Field(
+        default=None, description="Name in SMS and WhatsApp (≤ 30 characters); None: company_name without S.A. de C.V."
     )
     # SMS and WhatsApp through Twilio (cartera/channels/twilio_messaging.py, docs/channels.md).
     twilio_account_sid: str | None = Field(default=None, description="Twilio Account SID (AC…).")
