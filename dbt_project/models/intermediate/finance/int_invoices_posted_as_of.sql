@@ -18,6 +18,7 @@ final as (
     select
         posted_invoices.invoice_id,
         posted_invoices.invoice_number,
+        posted_invoices.cfdi_uuid,
         posted_invoices.customer_id,
         posted_invoices.issue_date,
         posted_invoices.due_date,

@@ -14,6 +14,7 @@ final as (
     select
         invoices.invoice_id,
         invoices.invoice_number,
+        invoices.cfdi_uuid,
         invoices.customer_id,
         invoices.issue_date,
         invoices.due_date,

@@ -15,6 +15,7 @@ final as (
         {{ as_of_date() }} as as_of_date,
         invoice_id,
         invoice_number,
+        cfdi_uuid,
         customer_id,
         issue_date,
         due_date,
