@@ -13,7 +13,7 @@ resolved_promises as (
 messages_by_week as (
     select
         *,
-        cast(date_trunc('week', sent_date) as date) as week_start
+        cast(date_trunc('week', cast(sent_date as timestamp)) as date) as week_start
     from message_outcomes
 ),
 
@@ -37,24 +37,24 @@ message_counts as (
 -- after contact add up without double counting a payment that several messages preceded.
 last_touch_payments as (
     select
-        cast(date_trunc('week', sent_date) as date) as week_start,
+        cast(date_trunc('week', cast(sent_date as timestamp)) as date) as week_start,
         channel,
         count(distinct payment_id) as payments_after_contact
     from attributed_payments
     where is_last_touch
-    group by cast(date_trunc('week', sent_date) as date), channel
+    group by cast(date_trunc('week', cast(sent_date as timestamp)) as date), channel
 ),
 
 promises as (
     select
-        cast(date_trunc('week', message_outcomes.sent_date) as date) as week_start,
+        cast(date_trunc('week', cast(message_outcomes.sent_date as timestamp)) as date) as week_start,
         message_outcomes.channel,
         count(*) filter (where resolved.promise_status = 'kept') as promises_kept,
         count(*) filter (where resolved.promise_status = 'broken') as promises_broken
     from resolved_promises as resolved
     inner join message_outcomes
         on resolved.reply_outbox_id = message_outcomes.outbox_id
-    group by cast(date_trunc('week', message_outcomes.sent_date) as date), message_outcomes.channel
+    group by cast(date_trunc('week', cast(message_outcomes.sent_date as timestamp)) as date), message_outcomes.channel
 ),
 
 final as (
