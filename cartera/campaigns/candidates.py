@@ -38,6 +38,8 @@ class OpenItem:
     days_past_due: int
     is_disputed: bool
     p_late: float | None = None
+    issue_date: dt.date | None = None
+    cfdi_uuid: str | None = None  # the CFDI's folio fiscal, which accounts-payable teams match on
 
     @property
     def is_open(self) -> bool:
@@ -71,7 +73,8 @@ class Candidate:
 
 _OPEN_ITEMS_SQL = """
 select o.invoice_id, o.invoice_number, o.customer_id, o.due_date, o.currency, o.open_amount,
-       o.open_amount_mxn, o.days_past_due, coalesce(o.is_disputed, false) as is_disputed, s.p_late
+       o.open_amount_mxn, o.days_past_due, coalesce(o.is_disputed, false) as is_disputed, s.p_late,
+       o.issue_date, o.cfdi_uuid
 from marts.fct_open_items o
 left join lateral (
     select p_late from ml.invoice_scores s
@@ -88,18 +91,29 @@ where score_date <= %(as_of)s
 order by customer_id, score_date desc
 """
 
+# A row lists every open invoice of its customer, but fired only the (step, invoice) pairs in
+# step_invoices ('step:invoice_id'); rows written before that column fired their step for each
+# invoice they list.
 _COVERED_SQL = """
+select distinct split_part(pair, ':', 1), substr(pair, strpos(pair, ':') + 1)
+from ops.outbox o cross join lateral unnest(o.step_invoices) as pair
+where o.status in ('pending', 'sending', 'deferred', 'sent', 'unknown', 'review')
+union
 select distinct o.step, unnest(o.invoice_ids) as invoice_id
 from ops.outbox o
-where o.status in ('pending', 'sending', 'deferred', 'sent')
+where o.status in ('pending', 'sending', 'deferred', 'sent', 'unknown', 'review') and o.step_invoices is null
 union
 select distinct t.step, unnest(t.invoice_ids) from ops.collection_tasks t
 """
 
+_MESSAGED_ON_SQL = "select distinct customer_id from ops.outbox where as_of_date = %s"
+
 
 def open_item_from_row(row: tuple[object, ...]) -> OpenItem:
-    """An OpenItem from a row in the column order of the open-items queries."""
-    invoice_id, number, customer_id, due, currency, amount, amount_mxn, dpd, disputed, p_late = row
+    """An OpenItem from a row in the column order of the open-items queries (issue date and
+    CFDI UUID, the last two, are optional)."""
+    invoice_id, number, customer_id, due, currency, amount, amount_mxn, dpd, disputed, p_late = row[:10]
+    issue_date, cfdi_uuid = (row[10], row[11]) if len(row) >= 12 else (None, None)
     return OpenItem(
         invoice_id=str(invoice_id),
         invoice_number=str(number),
@@ -111,6 +125,8 @@ def open_item_from_row(row: tuple[object, ...]) -> OpenItem:
         days_past_due=int(cast(int, dpd)),
         is_disputed=bool(disputed),
         p_late=float(cast(float, p_late)) if p_late is not None else None,
+        issue_date=cast(dt.date, issue_date) if issue_date is not None else None,
+        cfdi_uuid=str(cfdi_uuid).strip() or None if cfdi_uuid is not None else None,
     )
 
 
@@ -128,6 +144,12 @@ def load_segments(conn: psycopg.Connection, as_of: dt.date) -> dict[str, Segment
 def load_covered(conn: psycopg.Connection) -> set[tuple[str, str]]:
     """(step, invoice_id) pairs that already have a live or sent message or an escalation."""
     return {(str(step), str(invoice)) for step, invoice in conn.execute(_COVERED_SQL).fetchall()}
+
+
+def load_messaged_on(conn: psycopg.Connection, as_of: dt.date) -> set[str]:
+    """Customers that already have an outbox row for business day `as_of` (any status): a
+    rebuild adds no second message for them that day."""
+    return {str(customer) for (customer,) in conn.execute(_MESSAGED_ON_SQL, (as_of,)).fetchall()}
 
 
 def build_candidates(

@@ -57,6 +57,8 @@ class ContactProfile:
     has_email: bool
     email_opt_out: bool = False
     whatsapp_opt_in: bool = False
+    has_mobile: bool = False
+    sms_opt_out: bool = False
     opted_out_channels: frozenset[str] = field(default_factory=frozenset)
     country: str = "MX"
     state: str | None = None
@@ -64,7 +66,11 @@ class ContactProfile:
     is_consumer: bool = False
 
     def for_policy(self) -> pm.ContactProfile:
-        opted_out = set(self.opted_out_channels) | ({"email"} if self.email_opt_out else set())
+        opted_out = (
+            set(self.opted_out_channels)
+            | ({"email"} if self.email_opt_out else set())
+            | ({"sms"} if self.sms_opt_out else set())
+        )
         return pm.ContactProfile(
             customer_id=self.customer_id,
             country=(self.country or "MX").upper(),
@@ -176,6 +182,21 @@ def _engine(creditor_file: str | None) -> PolicyEngine:
     return PolicyEngine.load(creditor=creditor)
 
 
+def can_receive(channel: str, profile: ContactProfile) -> bool:
+    """Whether the contact can receive `channel` at all: e-mail needs an address and no e-mail
+    opt-out, SMS a mobile and no SMS opt-out, WhatsApp a mobile and an opt-in; none opted out in
+    ops.opt_outs ('all' blocks every channel). The law and the caps are :func:`check`'s."""
+    if {"all", channel} & profile.opted_out_channels:
+        return False
+    if channel == "email":
+        return profile.has_email and not profile.email_opt_out
+    if channel == "sms":
+        return profile.has_mobile and not profile.sms_opt_out
+    if channel == "whatsapp":
+        return profile.has_mobile and profile.whatsapp_opt_in
+    return False
+
+
 def policy_engine() -> PolicyEngine:
     """Every country's rule pack with the creditor's settings (CARTERA_POLICY_CREDITOR_FILE) applied.
     Loaded once per process; a bad pack or a setting looser than the law raises PolicyError."""
@@ -217,6 +238,8 @@ def check(
     policy_profile = profile.for_policy()
     if channel == "email" and not profile.has_email and channel not in policy_profile.opted_out_channels:
         return _deny("no_address", "El contacto no tiene correo electrónico.", "The contact has no email address.")
+    if channel in ("sms", "whatsapp") and not profile.has_mobile and channel not in policy_profile.opted_out_channels:
+        return _deny("no_mobile", "El contacto no tiene número celular.", "The contact has no mobile number.")
 
     asked = pm.Candidate(profile.customer_id, channel, candidate.invoice_ids, at)
     engine_holds = [h.for_policy() for h in holds if h.customer_id == candidate.customer_id and h.opened_at <= at]

@@ -56,7 +56,8 @@ def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.
                coalesce((select array_agg(o.channel) from ops.opt_outs o
                          where o.customer_id = ids.customer_id and o.opted_out_at <= %(at)s
                            and (o.revoked_at is null or o.revoked_at > %(at)s)), '{}'),
-               coalesce(c.country_code, 'MX'), c.state_code, coalesce(k.preferred_language, 'es-MX')
+               coalesce(c.country_code, 'MX'), c.state_code, coalesce(k.preferred_language, 'es-MX'),
+               nullif(trim(k.mobile), '') is not null, coalesce(k.sms_opt_out, false)
         from unnest(%(ids)s::text[]) as ids(customer_id)
         left join marts.dim_customers c on c.customer_id = ids.customer_id
         left join marts.dim_contacts k on k.customer_id = ids.customer_id
@@ -74,6 +75,8 @@ def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.
             country=str(r[6]),
             state=r[7],
             language=str(r[8]),
+            has_mobile=bool(r[9]),
+            sms_opt_out=bool(r[10]),
         )
         for r in rows
     }
@@ -161,7 +164,8 @@ def load_current_items(
     rows = conn.execute(
         """
         select o.invoice_id, o.invoice_number, o.customer_id, o.due_date, o.currency, o.open_amount,
-               o.open_amount_mxn, o.days_past_due, coalesce(o.is_disputed, false), null::float8
+               o.open_amount_mxn, o.days_past_due, coalesce(o.is_disputed, false), null::float8,
+               o.issue_date, o.cfdi_uuid
         from marts.fct_open_items o
         where o.invoice_id = any(%s)
           and o.as_of_date = %s

@@ -1,55 +1,61 @@
-"""Render a reminder (subject, text, HTML) from the Jinja2 templates in ``templates/<lang>/``.
+"""Render a customer's message of the day for its channel, from the Jinja2 templates in
+``templates/<lang>/`` (e-mail) and :mod:`cartera.campaigns.short_texts` (SMS, WhatsApp).
 
-Each step template (``recordatorio_vencido.j2``…) defines three macros (subject, intro, closing)
-in its tone, rendered to plain strings; the layouts ``_email.txt.j2`` / ``_email.html.j2`` add the greeting, the invoice list
-(numbers, due dates, amounts Mexican-style: ``$12,345.67 MXN``), the totals per currency, the
-date the balance was computed, the company name, a reference and the opt-out line. HTML is
+One entry point, :func:`render_message`. Every rendering is a statement: each invoice with its
+folio and CFDI UUID, issue and due date, days overdue or left (in the right number and tense,
+:mod:`cartera.campaigns.wording`), amount and currency; totals per currency; the date the balance
+was computed; how to pay (bank, CLABE, payment reference); whom to call; how to dispute; the
+creditor's legal name and RFC; the opt-out line.
+
+E-mail: each step template (``recordatorio_vencido.j2``…) defines three macros (subject, intro,
+closing) in its tone; the layouts ``_email.txt.j2`` / ``_email.html.j2`` add the rest. HTML is
 autoescaped; text is not. Languages: es-MX (default) and en-US.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from cartera.campaigns import short_texts, wording
 from cartera.campaigns.candidates import OpenItem
+from cartera.campaigns.creditor import Creditor
+from cartera.campaigns.wording import money
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("es-MX", "en-US")
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+CHANNELS = ("email", "sms", "whatsapp")
+__all__ = ["RenderedMessage", "money", "render_message"]
 
 
 @dataclass(frozen=True)
 class RenderedMessage:
-    """A message ready for a channel. Contains personal data: never log it."""
+    """A message ready for a channel. Contains personal data: never log it.
+
+    `subject` and `html` are empty outside e-mail. For WhatsApp outside the 24-hour window
+    `template` names the approved template and `template_variables` fill it; `text` is then the
+    same content as free text (what the content hash and reconciliation see)."""
 
     subject: str
     text: str
     html: str
+    template: str | None = None
+    template_variables: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return f"RenderedMessage(subject_len={len(self.subject)}, text_len={len(self.text)})"
+        return (
+            f"RenderedMessage(subject_len={len(self.subject)}, text_len={len(self.text)}, template={self.template!r})"
+        )
 
 
-def money(amount: Decimal | float | int, currency: str = "MXN") -> str:
-    """Mexican-style amount: ``$12,345.67 MXN`` (comma thousands, point decimals, code after)."""
-    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f} {currency}"
-
-
-def _fecha_es(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def _fecha_en(day: dt.date) -> str:
-    return f"{_EN_MONTHS[day.month - 1]} {day.day}, {day.year}"
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -61,11 +67,14 @@ def _environment(language: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["money"] = money
-    env.filters["fecha"] = _fecha_es if language == "es-MX" else _fecha_en
+    env.filters["fecha"] = partial(wording.date_text, language=language)
+    env.filters["facturas"] = partial(wording.invoices_text, language=language)
+    env.filters["first_upper"] = _first_upper
     return env
 
 
-def _totals(invoices: tuple[OpenItem, ...]) -> list[dict[str, Any]]:
+def totals(invoices: tuple[OpenItem, ...]) -> list[dict[str, Any]]:
+    """Open amount per currency, MXN first (amounts in different currencies are never added)."""
     sums: dict[str, Decimal] = {}
     for item in invoices:
         sums[item.currency] = sums.get(item.currency, Decimal(0)) + item.open_amount
@@ -73,40 +82,106 @@ def _totals(invoices: tuple[OpenItem, ...]) -> list[dict[str, Any]]:
     return [{"currency": currency, "amount": sums[currency]} for currency in order]
 
 
-def render_reminder(
-    template: str,
-    language: str,
-    *,
+def total_text(invoices: tuple[OpenItem, ...]) -> str:
+    """'$12,345.67 MXN + $1,000.00 USD'."""
+    return " + ".join(money(t["amount"], t["currency"]) for t in totals(invoices))
+
+
+def statement_context(
     invoices: tuple[OpenItem, ...],
     as_of: dt.date,
-    company_name: str,
+    language: str,
+    *,
+    creditor: Creditor,
     contact_name: str | None,
     reference: str,
-) -> RenderedMessage:
-    """Render step `template` in `language` (unknown languages fall back to es-MX).
-
-    Raises jinja2.TemplateNotFound when the playbook names a template that does not exist.
-    """
-    language = language if language in LANGUAGES else "es-MX"
-    env = _environment(language)
-    context: dict[str, Any] = {
-        "company_name": company_name,
+) -> dict[str, Any]:
+    """What every rendering says, as template variables (invoices oldest due date first)."""
+    invoices = tuple(sorted(invoices, key=lambda i: (i.due_date, i.invoice_number, i.invoice_id)))
+    overdue = [wording.days_overdue(i.due_date, as_of) for i in invoices]
+    return {
+        "creditor": creditor,
+        "company_name": creditor.legal_name,
+        "contact_hours": creditor.contact_hours(language),
         "contact_name": (contact_name or "").strip() or None,
         "as_of": as_of,
         "reference": reference,
         "invoices": [
-            {"number": i.invoice_number, "due_date": i.due_date, "amount": i.open_amount, "currency": i.currency}
-            for i in invoices
+            {
+                "number": i.invoice_number,
+                "uuid": i.cfdi_uuid,
+                "issue_date": i.issue_date,
+                "due_date": i.due_date,
+                "amount": i.open_amount,
+                "currency": i.currency,
+                "days_overdue": days,
+                "status": wording.due_status(i.due_date, as_of, language),
+            }
+            for i, days in zip(invoices, overdue, strict=True)
         ],
-        "totals": _totals(invoices),
+        "totals": totals(invoices),
+        "total_text": total_text(invoices),
+        "count": len(invoices),
+        "overdue_count": sum(1 for days in overdue if days > 0),
+        "oldest_days_overdue": max(overdue, default=0),
+        "summary": wording.balance_summary(len(invoices), sum(1 for days in overdue if days > 0), language),
     }
+
+
+def _render_email(template: str, language: str, context: dict[str, Any]) -> RenderedMessage:
+    env = _environment(language)
     # The step template's macros are rendered here, unescaped, as plain strings; the HTML layout
     # then escapes them like any other variable (a macro called from an autoescaped template
     # would come back as Markup with its variables unescaped).
     step = env.get_template(f"{language}/{template}.j2").make_module(context)
     subject = str(step.subject())  # type: ignore[attr-defined]  # macros are module attributes
-    context["intro"] = str(step.intro()).strip()  # type: ignore[attr-defined]
-    context["closing"] = str(step.closing()).strip()  # type: ignore[attr-defined]
+    context = {
+        **context,
+        "intro": str(step.intro()).strip(),  # type: ignore[attr-defined]
+        "closing": str(step.closing()).strip(),  # type: ignore[attr-defined]
+    }
     text = env.get_template(f"{language}/_email.txt.j2").render(context)
     html = env.get_template(f"{language}/_email.html.j2").render(context)
     return RenderedMessage(subject=" ".join(subject.split()), text=text, html=html)
+
+
+def render_message(
+    channel: str,
+    template: str,
+    language: str,
+    *,
+    invoices: tuple[OpenItem, ...],
+    as_of: dt.date,
+    creditor: Creditor,
+    contact_name: str | None,
+    reference: str,
+    window_open: bool = False,
+) -> RenderedMessage:
+    """Render the message of step `template` for `channel` in `language` (unknown languages fall
+    back to es-MX). `as_of` is the date the balance was computed; days overdue count from it.
+    `window_open`: the debtor wrote on WhatsApp in the last 24 hours (free text allowed).
+
+    Raises jinja2.TemplateNotFound when the playbook names a template that does not exist, and
+    ValueError for an unknown channel or an empty invoice list."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if not invoices:
+        raise ValueError("a message lists at least one invoice")
+    language = language if language in LANGUAGES else "es-MX"
+    context = statement_context(
+        invoices, as_of, language, creditor=creditor, contact_name=contact_name, reference=reference
+    )
+    if channel == "email":
+        return _render_email(template, language, context)
+    if channel == "sms":
+        return RenderedMessage(subject="", text=short_texts.sms_text(context, language), html="")
+    body = short_texts.whatsapp_text(context, language)
+    if window_open:
+        return RenderedMessage(subject="", text=body, html="")
+    return RenderedMessage(
+        subject="",
+        text=body,
+        html="",
+        template=short_texts.WHATSAPP_TEMPLATE,
+        template_variables=short_texts.whatsapp_variables(context),
+    )

@@ -4,29 +4,75 @@ rebuilt and replayed exactly. Sending is :mod:`cartera.campaigns.dispatch`.
 
 Guarantees:
 
-* build is idempotent: rebuilding a day inserts nothing new (keys + ON CONFLICT DO NOTHING, and
-  invoices that already had a step are not candidates again);
+* one message per customer per day, across channels: the customer's due steps become one row
+  listing every open collectible invoice, in the firmest step's tone
+  (:mod:`cartera.campaigns.daily_message`); a customer with an escalation due gets none;
+* build is idempotent: rebuilding a day inserts nothing new (keys + ON CONFLICT DO NOTHING, a
+  customer with a row that day gets no other, and (step, invoice) pairs already fired are not
+  candidates again);
 * every allow/defer/deny lands in ops.contact_decisions (and the engine's in ops.policy_decisions).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import psycopg
 
 from cartera.campaigns import contact_data as data
 from cartera.campaigns import outbox
-from cartera.campaigns.candidates import Candidate, build_candidates, load_covered, load_open_items, load_segments
-from cartera.campaigns.contact_check import ContactProfile, Decision, check, invoice_denials, policy_engine
+from cartera.campaigns.candidates import (
+    Candidate,
+    OpenItem,
+    build_candidates,
+    load_covered,
+    load_messaged_on,
+    load_open_items,
+    load_segments,
+)
+from cartera.campaigns.contact_check import (
+    ContactProfile,
+    Decision,
+    Hold,
+    can_receive,
+    check,
+    invoice_denials,
+    policy_engine,
+)
+from cartera.campaigns.creditor import creditor_from_settings
+from cartera.campaigns.daily_message import merge_day
 from cartera.campaigns.decisions import audit_policy
 from cartera.campaigns.playbook import Playbook, Step, load_playbook
 from cartera.db import connect
 from cartera.logs import get_logger
-from cartera.policy.models import Payment, SentMessage
+from cartera.policy.models import Payment
 from cartera.run_dates import BOOKS_TZ
 
 _log = get_logger(__name__)
-IMPLEMENTED_CHANNELS = ("email",)  # whatsapp/sms steps fall through to the next channel listed
+IMPLEMENTED_CHANNELS = ("email", "sms", "whatsapp")
+_ESCALATED = Decision(
+    "allow",
+    "escalated",
+    "Escalado a la cola de cobranza manual; sin mensaje automático.",
+    "Escalated to the collector queue; no automatic message.",
+    rule_id="playbook/escalation",
+)
+_ESCALATED_TODAY = Decision(
+    "deny",
+    "customer_escalated_today",
+    "El cliente fue escalado hoy a cobranza manual; sin mensaje automático.",
+    "The customer was escalated to the collector queue today; no automatic message.",
+    rule_id="playbook/escalation",
+)
+_MESSAGED_TODAY = Decision(
+    "deny",
+    "one_message_per_day",
+    "El cliente ya tiene su mensaje de hoy.",
+    "The customer already has today's message.",
+    rule_id="playbook/one_message_per_day",
+)
 
 
 @dataclass(frozen=True)
@@ -49,18 +95,40 @@ def default_planned_at(as_of: dt.date) -> dt.datetime:
 
 
 def _choose_channel(step: Step, profile: ContactProfile) -> str | None:
-    """The first channel of the step we can send on and the contact can receive; else the first
-    we can send on (so the check records why it cannot go); None when the step has none."""
+    """The first channel of the step we can send on and the contact can receive
+    (:func:`~cartera.campaigns.contact_check.can_receive`); else the first we can send on (so the
+    check records why it cannot go); None when the step has none."""
     usable = [c for c in step.channels if c in IMPLEMENTED_CHANNELS]
     for channel in usable:
-        if (
-            channel == "email"
-            and profile.has_email
-            and not profile.email_opt_out
-            and not ({"all", "email"} & profile.opted_out_channels)
-        ):
+        if can_receive(channel, profile):
             return channel
     return usable[0] if usable else None
+
+
+def _statement_items(open_items: Sequence[OpenItem]) -> dict[str, list[OpenItem]]:
+    """Each customer's open invoices (due today or not): what a statement lists."""
+    by_customer: dict[str, list[OpenItem]] = {}
+    for item in open_items:
+        if item.is_open:
+            by_customer.setdefault(item.customer_id, []).append(item)
+    return by_customer
+
+
+def _collectible(
+    due: Sequence[Candidate], statement: Sequence[OpenItem], holds: Sequence[Hold], at: dt.datetime
+) -> tuple[list[tuple[Decision, Candidate]], list[Candidate], list[OpenItem]]:
+    """(denials with the step they are recorded under, the due steps with only collectible
+    invoices (steps left with none dropped), the collectible statement)."""
+    step_of = {item.invoice_id: c for c in due for item in c.invoices}
+    items = {item.invoice_id: item for item in statement}
+    for candidate in due:
+        items.update({item.invoice_id: item for item in candidate.invoices})
+    everything = due[0].with_invoices(items.values())
+    denials = [(d, step_of.get(d.invoice_id or "", due[0])) for d in invoice_denials(everything, holds, at)]
+    denied = {d.invoice_id for d, _ in denials}
+    live = [c.with_invoices(i for i in c.invoices if i.invoice_id not in denied) for c in due]
+    listed = [i for i in items.values() if i.invoice_id not in denied]
+    return denials, [c for c in live if c.invoices], listed
 
 
 def build_batch(
@@ -74,17 +142,20 @@ def build_batch(
     if planned_at.tzinfo is None:
         raise ValueError("planned_at must be timezone-aware")
     counts = {"candidates": 0, "enqueued": 0, "escalated": 0, "denied": 0, "deferred": 0}
+    creditor_from_settings()  # a malformed CLABE or RFC fails the build, not each send
     with connect(dsn) as conn:
-        candidates = build_candidates(
-            load_open_items(conn, as_of), load_segments(conn, as_of), playbook, load_covered(conn)
-        )
-        customer_ids = {c.customer_id for c in candidates}
+        open_items = load_open_items(conn, as_of)
+        candidates = build_candidates(open_items, load_segments(conn, as_of), playbook, load_covered(conn))
+        statements = _statement_items(open_items)
+        due_by_customer: dict[str, list[Candidate]] = {}
+        for candidate in candidates:
+            due_by_customer.setdefault(candidate.customer_id, []).append(candidate)
+        customer_ids = set(due_by_customer)
         profiles = data.load_profiles(conn, customer_ids, planned_at)
         holds = data.load_holds(conn, customer_ids)
+        messaged_today = load_messaged_on(conn, as_of)
         engine = policy_engine()  # loaded before the batch opens: a bad rule pack fails fast
         batch_id = outbox.open_batch(conn, as_of, playbook.version, planned_at)
-        history: dict[str, list[SentMessage]] = {}
-        payments: dict[str, list[Payment]] = {}
 
         def record(
             decision: Decision, candidate: Candidate, channel: str | None = None, key: str | None = None
@@ -102,48 +173,72 @@ def build_batch(
             )
 
         counts["candidates"] = len(candidates)
-        for candidate in candidates:
-            customer = candidate.customer_id
-            denials = invoice_denials(candidate, holds, planned_at)
-            for denial in denials:
-                record(denial, candidate)
-            denied_ids = {d.invoice_id for d in denials}
-            candidate = candidate.with_invoices(i for i in candidate.invoices if i.invoice_id not in denied_ids)
-            if not candidate.invoices:
+        for customer, due in sorted(due_by_customer.items()):
+            denials, live, listed = _collectible(due, statements.get(customer, []), holds, planned_at)
+            for denial, under in denials:
+                record(denial, under)
+            if not live:
                 counts["denied"] += 1
                 continue
-            if candidate.step.action == "escalate":
-                key, inserted = outbox.enqueue_escalation(conn, batch_id, as_of, candidate, planned_at)
-                escalation = Decision(
-                    "allow",
-                    "escalated",
-                    "Escalado a la cola de cobranza manual; sin mensaje automático.",
-                    "Escalated to the collector queue; no automatic message.",
-                    rule_id="playbook/escalation",
-                )
-                record(escalation, candidate, key=key)
-                counts["escalated"] += int(inserted)
+            escalations = [c for c in live if c.step.action == "escalate"]
+            if escalations:  # the collector takes the customer today: no automatic message
+                for candidate in escalations:
+                    key, inserted = outbox.enqueue_escalation(conn, batch_id, as_of, candidate, planned_at)
+                    record(_ESCALATED, candidate, key=key)
+                    counts["escalated"] += int(inserted)
+                for candidate in live:
+                    if candidate.step.action != "escalate":
+                        record(_ESCALATED_TODAY, candidate)
                 continue
+            daily = merge_day(live, listed)
+            message = daily.candidate
             profile = profiles.get(customer) or ContactProfile(customer_id=customer, timezone=None, has_email=False)
-            channel = _choose_channel(candidate.step, profile)
-            candidate = candidate.with_channel(channel) if channel else candidate
-            if customer not in history:  # once per customer: a customer may have several steps today
-                history[customer] = data.load_history(conn, customer, include_scheduled=True)
-                payments[customer] = data.load_recent_payments(conn, customer, planned_at)
-            decision = check(
-                candidate, profile, history[customer], holds, planned_at, payments=payments[customer], engine=engine
-            )
-            key = outbox.idempotency_key(customer, candidate.invoice_ids, candidate.step.name, channel or "-", as_of)
+            channel = _choose_channel(message.step, profile)
+            message = message.with_channel(channel) if channel else message
+            key = outbox.idempotency_key(customer, channel or "-", as_of)
+            if customer in messaged_today and not _has_key(conn, key):
+                record(_MESSAGED_TODAY, message, channel)
+                continue
+            history = data.load_history(conn, customer, include_scheduled=True)
+            payments: list[Payment] = data.load_recent_payments(conn, customer, planned_at)
+            decision = check(message, profile, history, holds, planned_at, payments=payments, engine=engine)
             audit_policy(conn, decision, "build", planned_at, batch_id=batch_id, key=key)
-            record(decision, candidate, channel, key)
+            record(decision, message, channel, key)
+            for covered in live:  # the other due steps say where they went
+                if covered.step.name != message.step.name:
+                    record(_merged(decision, message.step.name), covered, channel, key)
             if decision.verdict == "deny":
                 counts["denied"] += 1
                 continue
             not_before = planned_at if decision.verdict == "allow" else (decision.next_allowed_at or planned_at)
-            _, inserted = outbox.enqueue_message(conn, batch_id, as_of, candidate, not_before, planned_at)
+            _, inserted = outbox.enqueue_message(
+                conn,
+                batch_id,
+                as_of,
+                message,
+                not_before,
+                planned_at,
+                steps=daily.steps,
+                step_invoices=daily.step_invoices,
+            )
             counts["enqueued"] += int(inserted)
             counts["deferred"] += int(inserted and decision.verdict == "defer")
-            history[customer].append(SentMessage(not_before, channel or "email", candidate.invoice_ids))
         outbox.close_batch(conn, batch_id, playbook.version, planned_at, counts)
     _log.info("campaign batch %s: %s", batch_id, counts)
     return BatchSummary(batch_id=batch_id, as_of=as_of, **counts)
+
+
+def _has_key(conn: psycopg.Connection, key: str) -> bool:
+    return conn.execute("select 1 from ops.outbox where idempotency_key = %s", (key,)).fetchone() is not None
+
+
+def _merged(decision: Decision, into: str) -> Decision:
+    """The audit line of a due step merged into the day's message of step `into`."""
+    return Decision(
+        decision.verdict,
+        "merged_into_daily_message",
+        f"Incluido en el mensaje del día (paso {into}).",
+        f"Included in the day's message (step {into}).",
+        next_allowed_at=decision.next_allowed_at,
+        rule_id="playbook/one_message_per_day",
+    )

@@ -156,3 +156,10 @@ create table if not exists ops.provider_circuits (
     last_error text,
     updated_at timestamptz not null
 );
+
+-- One message per customer per day (cartera/campaigns/daily_message.py): a row lists every open
+-- invoice of its customer in the tone of the firmest due step (`step`); `steps` names every step
+-- it covers and `step_invoices` the 'step:invoice_id' pairs it fired, so each step still fires at
+-- most once per invoice. Null on rows written before: those fired `step` for each invoice listed.
+alter table ops.outbox add column if not exists steps text[];
+alter table ops.outbox add column if not exists step_invoices text[];

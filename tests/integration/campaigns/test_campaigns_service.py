@@ -49,26 +49,35 @@ def test_building_the_same_day_twice_creates_the_same_outbox_rows(campaign_dsn: 
     second = build_batch(campaign_dsn, AS_OF)
 
     assert outbox_rows(campaign_dsn) == rows
-    assert (first.candidates, first.enqueued, first.deferred, first.denied, first.escalated) == (8, 6, 1, 1, 1)
+    # 8 (customer, step) candidates; C1's two steps are one message: 5 rows, none deferred.
+    assert (first.candidates, first.enqueued, first.deferred, first.denied, first.escalated) == (8, 5, 0, 1, 1)
     assert second.enqueued == 0 and second.escalated == 0
-    assert len({row["idempotency_key"] for row in rows}) == len(rows) == 6
+    assert len({row["idempotency_key"] for row in rows}) == len(rows) == 5
     with psycopg.connect(campaign_dsn) as conn:
         assert conn.execute("select builds from ops.campaign_batches").fetchone() == (2,)
         assert conn.execute("select customer_id, invoice_ids from ops.collection_tasks").fetchall() == [("C3", ["I5"])]
 
 
-def test_build_plans_one_message_per_customer_per_step_and_never_for_blocked_invoices(campaign_dsn: str) -> None:
+def test_build_plans_one_message_per_customer_per_day_and_never_for_blocked_invoices(campaign_dsn: str) -> None:
     build_batch(campaign_dsn, AS_OF)
     rows = by_customer(campaign_dsn)
 
     assert sorted(rows) == ["C1", "C2", "C4", "C5", "C7"]  # C3 escalated, C6 opted out
-    assert {r["step"] for r in rows["C1"]} == {"recordatorio", "preventivo"}
+    assert {customer: len(r) for customer, r in rows.items()} == dict.fromkeys(rows, 1)
+    # C1's preventive and standard steps are due the same day: one message, the firmer step's
+    # tone, both invoices, both steps recorded as fired for their invoice.
+    (c1,) = rows["C1"]
+    assert (c1["step"], c1["template"], c1["invoice_ids"]) == ("recordatorio", "recordatorio_vencido", ["I1", "I2"])
+    assert c1["steps"] == ["recordatorio", "preventivo"]
+    assert sorted(c1["step_invoices"]) == ["preventivo:I1", "recordatorio:I2"]
+    assert c1["not_before"] == MORNING - dt.timedelta(hours=1)  # 09:00 Mexico City, not deferred
+    # The statement shows the whole balance: C2's invoice not yet due is listed, in the service
+    # tone of an exemplary payer late once; the paid one is not.
+    assert (rows["C2"][0]["template"], rows["C2"][0]["invoice_ids"]) == ("consulta_servicio", ["I3", "I4"])
+    assert rows["C2"][0]["step_invoices"] == ["consulta_servicio:I4"]
     assert rows["C4"][0]["invoice_ids"] == ["I6"]  # I7 disputed and I8 on hold are left out
     messaged = {invoice for row in outbox_rows(campaign_dsn) for invoice in row["invoice_ids"]}
     assert not messaged & NEVER_MESSAGED
-    # The second step of C1 that day waits for the next local day (one reminder per day).
-    preventive = next(r for r in rows["C1"] if r["step"] == "preventivo")
-    assert preventive["not_before"] == local(2026, 3, 11, 7)
     with psycopg.connect(campaign_dsn) as conn:
         denials = dict(
             conn.execute(
@@ -94,8 +103,10 @@ def test_dispatch_sends_exactly_the_outbox_sent_rows_through_sendgrid(
     bodies = " ".join(block["value"] for m in messages for block in m["request"]["content"])
     for invoice in NEVER_MESSAGED:
         assert INVOICES[invoice][1] not in bodies
-    assert "$12,345.67 MXN" not in bodies  # I1's preventive reminder waits for tomorrow
+    assert "$12,345.67 MXN" in bodies  # I1's preventive step rides in C1's one message of the day
     assert "$999.99 MXN" in bodies and "$2,000.00 USD" in bodies
+    assert "00000000-0000-4000-8000-000000000001" in bodies  # I1's CFDI UUID
+    assert "CLABE" in bodies and "Total a pagar: $13,145.67 MXN" in bodies
     emls = sorted((fake_sendgrid.outdir).glob("*.eml"))
     assert len(emls) == 5
     assert any("F-0004" in eml.read_text(encoding="utf-8") for eml in emls)
@@ -140,14 +151,11 @@ def test_a_dispatch_at_23_debtor_local_defers_to_7_the_next_morning(
         2026, 3, 11, 7, tz="America/Tijuana"
     )  # unknown zone: the latest opening
 
-    # At 08:00 Mexico City the next day, everyone is inside the window; C1 gets one of its two.
+    # At 08:00 Mexico City the next day, everyone is inside the window; C1's one message goes.
     next_morning = local(2026, 3, 11, 8)
     again = dispatch(campaign_dsn, next_morning, channel_factory=channel_factory)
-    assert again.sent == 5 and again.deferred == 1
-    c1 = {r["step"]: r for r in by_customer(campaign_dsn)["C1"]}
-    assert c1["recordatorio"]["status"] == "sent"
-    assert c1["preventivo"]["status"] == "deferred"
-    assert c1["preventivo"]["not_before"] == local(2026, 3, 12, 7)
+    assert again.sent == 5 and again.deferred == 0
+    assert [r["status"] for r in by_customer(campaign_dsn)["C1"]] == ["sent"]
 
 
 def test_a_second_dispatch_sends_nothing_new(
@@ -216,10 +224,9 @@ def test_every_send_decision_is_audited_and_no_address_is_logged(
         send_decisions = conn.execute(
             "select verdict, rule_id, count(*) from ops.contact_decisions where stage = 'send' group by 1, 2 order by 1, 2"
         ).fetchall()
-    assert send_decisions == [
+    assert send_decisions == [  # no daily-cap deferral: C1's two steps are one message
         ("allow", "MX-CONDUSEF-2014", 5),
         ("defer", "MX-CONDUSEF-2014/contact_window", 5),
-        ("defer", "MX-CONDUSEF-2014/daily_cap", 1),
     ]
     # The policy engine's own audit has the same send decisions, each with its rule-pack version,
     # and the build's too: "why did (or didn't) this customer get a message?" has an answer.
@@ -268,11 +275,11 @@ def test_an_opt_out_a_promise_or_a_payment_after_the_build_stops_or_defers_the_s
             (AS_OF,),
         )
     dispatch(campaign_dsn, MORNING, channel_factory=channel_factory)
-    dispatch(campaign_dsn, MORNING + dt.timedelta(days=1), channel_factory=channel_factory)  # C1's 2nd step
+    dispatch(campaign_dsn, MORNING + dt.timedelta(days=1), channel_factory=channel_factory)
 
     rows = by_customer(campaign_dsn)
     assert (
-        len(rows["C1"]) == 2
+        len(rows["C1"]) == 1
         and {r["status"] for r in rows["C1"]} == {"cancelled"}
         and rows["C1"][0]["status_reason"] == "opted_out"
     )

@@ -22,7 +22,11 @@ def test_one_candidate_per_customer_per_step_grouping_its_invoices() -> None:
     items = [item("A", "C1", 2, p_late=0.2), item("B", "C1", 6, p_late=0.9), item("C", "C1", -2), item("D", "C2", 3)]
     candidates = build_candidates(items, {"C1": "at_risk", "C2": "exemplary"}, PLAYBOOK)
     grouped = {(c.customer_id, c.step.name): [i.invoice_id for i in c.invoices] for c in candidates}
-    assert grouped == {("C1", "recordatorio"): ["B", "A"], ("C1", "preventivo"): ["C"], ("C2", "recordatorio"): ["D"]}
+    assert grouped == {
+        ("C1", "recordatorio"): ["B", "A"],
+        ("C1", "preventivo"): ["C"],
+        ("C2", "consulta_servicio"): ["D"],
+    }
     assert [c.step.name for c in candidates if c.customer_id == "C1"] == ["recordatorio", "preventivo"]
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cartera.campaigns.candidates import Candidate, OpenItem
-from cartera.campaigns.contact_check import ContactProfile, Hold, check
+from cartera.campaigns.contact_check import ContactProfile, Hold, can_receive, check
 from cartera.campaigns.playbook import load_playbook
 from cartera.policy.models import Payment, SentMessage
 
@@ -137,8 +137,38 @@ def test_a_promise_to_pay_with_a_date_defers_past_it_instead_of_denying() -> Non
 
 
 def test_whatsapp_without_opt_in_is_denied_by_the_engine() -> None:
-    decision = check(replace(candidate(), channel="whatsapp"), profile(), [], [], NOON)
+    decision = check(replace(candidate(), channel="whatsapp"), profile(has_mobile=True), [], [], NOON)
     assert (decision.verdict, decision.reason_code) == ("deny", "no_whatsapp_opt_in")
+
+
+def test_sms_or_whatsapp_without_a_mobile_is_denied_and_an_sms_opt_out_counts() -> None:
+    for channel in ("sms", "whatsapp"):
+        decision = check(replace(candidate(), channel=channel), profile(whatsapp_opt_in=True), [], [], NOON)
+        assert (decision.verdict, decision.reason_code) == ("deny", "no_mobile")
+    opted_out = check(replace(candidate(), channel="sms"), profile(has_mobile=True, sms_opt_out=True), [], [], NOON)
+    assert opted_out.verdict == "deny"
+    assert check(replace(candidate(), channel="sms"), profile(has_mobile=True), [], [], NOON).verdict == "allow"
+
+
+@pytest.mark.parametrize(
+    ("channel", "values", "expected"),
+    [
+        ("email", {}, True),
+        ("email", {"email_opt_out": True}, False),
+        ("email", {"has_email": False}, False),
+        ("sms", {"has_mobile": True}, True),
+        ("sms", {"has_mobile": True, "sms_opt_out": True}, False),
+        ("sms", {}, False),
+        ("whatsapp", {"has_mobile": True}, False),
+        ("whatsapp", {"has_mobile": True, "whatsapp_opt_in": True}, True),
+        ("whatsapp", {"has_mobile": True, "whatsapp_opt_in": True, "opted_out_channels": frozenset({"all"})}, False),
+        ("sms", {"has_mobile": True, "opted_out_channels": frozenset({"sms"})}, False),
+    ],
+)
+def test_a_channel_is_receivable_only_with_an_address_and_consent(
+    channel: str, values: dict[str, object], expected: bool
+) -> None:
+    assert can_receive(channel, profile(**values)) is expected
 
 
 def test_a_country_without_a_rule_pack_is_denied_never_allowed() -> None:

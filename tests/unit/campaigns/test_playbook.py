@@ -35,7 +35,7 @@ def test_nothing_is_sent_on_the_due_date_or_long_before_it() -> None:
 
 
 def test_reminders_get_firmer_after_the_first_week() -> None:
-    assert PLAYBOOK.step_for("exemplary", 3).name == "recordatorio"  # type: ignore[union-attr]
+    assert PLAYBOOK.step_for("occasional", 3).name == "recordatorio"  # type: ignore[union-attr]
     firm = PLAYBOOK.step_for("occasional", 15)
     assert firm is not None and firm.tone == "firme"
 
@@ -90,3 +90,17 @@ def test_a_missing_or_malformed_file_is_a_configuration_error(tmp_path: Path) ->
     broken.write_text("steps: [\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="not valid YAML"):
         load_playbook(broken)
+
+
+@pytest.mark.parametrize("days", [1, 15, 30])
+def test_an_exemplary_payer_is_asked_first_whether_something_is_wrong(days: int) -> None:
+    step = PLAYBOOK.step_for("exemplary", days)
+    assert step is not None and step.name == "consulta_servicio" and step.tone == "amable"
+    assert PLAYBOOK.step_for("exemplary", 31).tone == "firme"  # type: ignore[union-attr]
+
+
+def test_risky_payers_get_the_firm_reminder_on_their_phone_first_and_others_by_email() -> None:
+    risky = PLAYBOOK.step_for("at_risk", 15)
+    assert risky is not None and risky.tone == "firme" and risky.channels[:2] == ("whatsapp", "sms")
+    assert PLAYBOOK.step_for("occasional", 15).channels[0] == "email"  # type: ignore[union-attr]
+    assert PLAYBOOK.step_for("new", 3).channels == ("email",)  # type: ignore[union-attr]
