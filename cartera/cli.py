@@ -277,7 +277,6 @@ def why(
         )
 
 
-_LATEST = dt.date(2100, 12, 31)
 _UNTIL_RANGE = " (after today in the books' time zone; a promise to pay at most a year ahead)"
 
 
@@ -298,32 +297,24 @@ def hold(
     note: Annotated[str | None, typer.Option(help="Free text for the collectors (no personal data)")] = None,
 ) -> None:
     """Stop (or, for a promise to pay with a date, postpone) reminders to a customer or an invoice, from now."""
+    from cartera.cli_outbox import _who
+    from cartera.collector_actions import hold_until_range, open_hold
     from cartera.config import get_settings
     from cartera.db import connect
-    from cartera.resolve import resolve_customer, resolve_invoice
     from cartera.run_dates import BOOKS_TZ
 
-    promised = None
+    now = dt.datetime.now(dt.UTC)
+    day = None
     if until is not None:
-        today = dt.datetime.now(BOOKS_TZ).date()
-        # A promise further out than a year is no promise: that is a manual hold.
-        last = min(today + dt.timedelta(days=366), _LATEST) if reason == "promise_to_pay" else _LATEST
-        day = parse_date(until, "--until", earliest=today + dt.timedelta(days=1), latest=last, why=_UNTIL_RANGE)
-        # The end of the day in the books' zone: the engine adds the rule pack's grace.
-        promised = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=BOOKS_TZ)
+        earliest, last = hold_until_range(reason, now.astimezone(BOOKS_TZ).date())
+        day = parse_date(until, "--until", earliest=earliest, latest=last, why=_UNTIL_RANGE)
     text = free_text(note, "--note", max_length=500) if note is not None else None
     with connect(get_settings().warehouse_dsn) as conn:
         # Resolved and written in one transaction: an unknown reference writes nothing.
-        customer_id = resolve_customer(conn, customer)
-        invoice_id = resolve_invoice(conn, invoice, customer_id=customer_id).invoice_id if invoice is not None else None
-        row = conn.execute(
-            "insert into ops.holds (customer_id, invoice_id, reason, opened_at, until, note) "
-            "values (%s, %s, %s, %s, %s, %s) returning hold_id",
-            (customer_id, invoice_id, reason, dt.datetime.now(dt.UTC), promised, text),
-        ).fetchone()
+        done = open_hold(conn, customer, reason, at=now, by=_who(), invoice=invoice, until=day, note=text)
     typer.echo(
-        f"hold {row[0] if row else '?'} opened for customer {customer_id}"
-        + (f", invoice {invoice_id}" if invoice_id else "")
+        f"hold {done.row_id} opened for customer {done.customer_id}"
+        + (f", invoice {done.invoice_id}" if done.invoice_id else "")
     )
 
 
@@ -334,18 +325,15 @@ def opt_out(
     source: Annotated[Literal["reply", "call", "manual"], typer.Option(help="Where the request came from")] = "manual",
 ) -> None:
     """Record an opt-out: it takes effect at once, for the next send too (checked just before sending)."""
+    from cartera.cli_outbox import _who
+    from cartera.collector_actions import record_opt_out
     from cartera.config import get_settings
     from cartera.db import connect
-    from cartera.resolve import resolve_customer
 
     with connect(get_settings().warehouse_dsn) as conn:
         # Resolved and written in one transaction: an unknown reference writes nothing.
-        customer_id = resolve_customer(conn, customer)
-        conn.execute(
-            "insert into ops.opt_outs (customer_id, channel, opted_out_at, source) values (%s, %s, %s, %s)",
-            (customer_id, channel, dt.datetime.now(dt.UTC), source),
-        )
-    typer.echo(f"customer {customer_id} opted out of {channel}")
+        done = record_opt_out(conn, customer, channel, at=dt.datetime.now(dt.UTC), by=_who(), source=source)
+    typer.echo(f"customer {done.customer_id} opted out of {channel}")
 
 
 @app.command()
@@ -400,7 +388,17 @@ def up() -> None:
         os.environ["CARTERA_SENDGRID_HOST"] = "http://127.0.0.1:8025"
         os.environ["CARTERA_SENDGRID_API_KEY"] = "SG.local-fake-key"
         typer.echo(f"email goes to the local fake SendGrid; messages are written to {outdir}")
-    airflow_exe = str(Path(sys.executable).parent / "airflow")
+    # `airflow standalone` starts its parts (scheduler, API server, DAG processor, triggerer) as
+    # `airflow ...` from PATH: this virtualenv's bin must come first, or they all fail to start.
+    venv_bin = str(Path(sys.executable).parent)
+    os.environ["PATH"] = os.pathsep.join([venv_bin, *(p for p in os.environ.get("PATH", "").split(os.pathsep) if p)])
+    passwords = local_env.airflow_passwords_file(env)
+    typer.echo(
+        f"Airflow and the dashboard: http://localhost:8080/ (dashboard at /cartera/); users {local_env.LOCAL_USERS}, "
+        f"passwords in {passwords} once the API server has started; DAGs start paused: "
+        "`airflow dags unpause <dag_id>` or the toggle in the UI"
+    )
+    airflow_exe = str(Path(venv_bin) / "airflow")
     os.execve(airflow_exe, [airflow_exe, "standalone"], dict(os.environ))
 
 

@@ -23,6 +23,10 @@ from cartera.logs import get_logger
 
 log = get_logger(__name__)
 WAREHOUSE_CONN_ID = "cartera_warehouse"
+# Airflow's SimpleAuthManager users of the local set-up, one per dashboard role (see
+# cartera/dashboard/auth.py): admin approves batches, the collector acts on the worklist,
+# finance reads. Airflow generates their passwords at the API server's first start.
+LOCAL_USERS = "admin:admin,cobranza:user,finanzas:viewer"
 TRUST_AUTH_PLACEHOLDER = "trust-auth-no-password"
 
 
@@ -104,6 +108,9 @@ def prepare(state_dir: Path | None = None) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(airflow_db),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": sqlalchemy_url(airflow_db),
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": _airflow_conn_uri(warehouse),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": os.environ.get(
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", LOCAL_USERS
+        ),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
@@ -136,3 +143,11 @@ def ensure_airflow_db(env: dict[str, str], log_file: Path) -> bool:
     airflow(["db", "migrate"], env, log_file=log_file)
     marker.write_text("ok\n")
     return True
+
+
+def airflow_passwords_file(env: dict[str, str]) -> Path:
+    """Where Airflow's SimpleAuthManager writes the generated passwords of the local users."""
+    configured = os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
+    return (
+        Path(configured) if configured else Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+    )
