@@ -17,12 +17,14 @@ import socket
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from cartera.channels.fake_events import EventSigningKey, play
 from cartera.channels.fake_sendgrid import FakeSendGrid
 from cartera.channels.fake_twilio import FakeTwilio
 
+DEMO_TEMPLATES = Path(__file__).parent / "channels" / "whatsapp_templates.demo.yml"
 SMS_FROM = "+15005550006"  # Twilio's magic test number: never a real person's
 WHATSAPP_FROM = "+15005550007"
 SMS_REPLIES = (
@@ -64,6 +66,7 @@ class ContactLoop:
             "CARTERA_TWILIO_STATUS_CALLBACK_BASE": self.receiver_url,
             "CARTERA_SENDGRID_WEBHOOK_PUBLIC_KEY": self.key.public_key,
             "CARTERA_SENDGRID_INBOUND_SECRET": self.inbound_secret,
+            "CARTERA_WHATSAPP_TEMPLATES_FILE": str(DEMO_TEMPLATES),
         }
 
     def start(self) -> dict[str, str]:
