@@ -34,20 +34,23 @@ import pandas as pd
 from cartera.errors import BadInputError
 from cartera.logs import get_logger
 from ml.backtest_input import BacktestInput, LeakageError
-from ml.backtest_metrics import DEFAULT_BOOTSTRAP, DEFAULT_SEED, classifier_metrics, date_error
+from ml.backtest_metrics import DEFAULT_BOOTSTRAP, DEFAULT_SEED, classifier_metrics, date_error, paired_auc_difference
+from ml.backtest_models import fit_split_models
 from ml.features import MODEL_FEATURES, features_at
 from ml.labels import DEFAULT_HORIZON_DAYS, TimeSplit, label_known_at, time_split
 from ml.payment_date import expected_payment_dates, fit_payment_date_rule
+from ml.payment_regressor import date_figures, interval_coverage
 from ml.training import check_trainable, fit_on_split
 
 log = get_logger(__name__)
 
 SplitKind = Literal["time", "rolling", "random"]
-MODELS = ("xgboost", "prior_late_rate", "logistic_regression")
+MODELS = ("xgboost", "prior_late_rate", "logistic_regression", "champion")
 MODEL_LABELS = {
     "xgboost": "Late-payment model (XGBoost, the pipeline's)",
     "prior_late_rate": "Baseline: customer's prior late rate",
     "logistic_regression": "Baseline: logistic regression, same features",
+    "champion": "Champion chosen on the validation window, calibrated there",
 }
 
 
@@ -199,21 +202,29 @@ def run_backtest(
     parts, origins, counts = [], [], {"n_train": 0, "n_test": 0}
     censoring: dict[str, int] = {}
     issue_by_id = history.set_index("invoice_id")
+    settled_dates = issue_by_id["settled_date"]
+    train_features = pd.DataFrame()
     for number, split in enumerate(splits):
         check_trainable(split, as_of)
-        fitted = fit_on_split(split, features, names)
-        test = fitted.test
         last = options.kind != "rolling" or number + 1 == len(splits)
         window_end = as_of + dt.timedelta(days=1) if last else splits[number + 1].cutoff
         if options.kind != "random":
             for key, value in _censoring(history, split, as_of, window_end).items():
                 censoring[key] = censoring.get(key, 0) + value
+        if split.test.empty:
+            # A month with no labelled test invoice (e.g. the last origin of a fully settled file):
+            # nothing to measure, so no model is fitted for it; the origin says so.
+            origins.append({"cutoff": split.cutoff.isoformat(), "n_train": len(split.train), "n_test": 0})
+            continue
+        fitted = fit_on_split(split, features, names)
+        test = fitted.test
         # The payment-date rule fitted on what the training side knew: its settled invoices.
         train_rows = issue_by_id.loc[split.train["invoice_id"]]
         known = train_rows["settled_date"].notna() & (train_rows["settled_date"] <= pd.Timestamp(split.cutoff))
         rule = fit_payment_date_rule(
             (train_rows.loc[known, "settled_date"] - train_rows.loc[known, "due_date"]).dt.days.astype("float64")
         )
+        models_of_split = fit_split_models(split, features, names, settled_dates)
         rows = features.loc[test.index]
         part = pd.DataFrame(
             {
@@ -222,13 +233,14 @@ def run_backtest(
                 "late": test["late"].to_numpy(),
                 "p_xgboost": fitted.p_test.to_numpy(),
                 "p_prior_late_rate": test["cust_late_share"].fillna(fitted.positive_rate).to_numpy(),
-                "p_logistic_regression": _logistic_regression(fitted.train, test, names) if len(test) else [],
+                "p_logistic_regression": _logistic_regression(fitted.train, test, names),
                 "due_date": rows["due_date"].to_numpy(),
                 "settled_date": issue_by_id.loc[test.index, "settled_date"].to_numpy(),
-                "predicted_payment_date": pd.to_datetime(expected_payment_dates(rows, rule)) if len(rows) else [],
+                "predicted_payment_date": pd.to_datetime(expected_payment_dates(rows, rule)),
                 "fallback_days_late": rule.fallback_days_late,
             }
         )
+        part = pd.concat([part, models_of_split.columns.reset_index(drop=True)], axis=1)
         parts.append(part)
         counts["n_train"] += len(split.train)
         counts["n_test"] += len(test)
@@ -239,10 +251,17 @@ def run_backtest(
                 "n_test": len(test),
                 "positive_rate_train": round(fitted.positive_rate, 4),
                 "roc_auc": _auc_or_none(test["late"].to_numpy(), fitted.p_test.to_numpy()),
+                "roc_auc_champion": _auc_or_none(test["late"].to_numpy(), part["p_champion"].to_numpy()),
+                **models_of_split.origin,
             }
         )
-        if number == 0:
+        if train_features.empty:
             train_features = fitted.train
+    if not parts:
+        raise BadInputError(
+            "no test invoice has a known outcome after the cutoff: choose an earlier --cutoff or a later --as-of",
+            field="cutoff",
+        )
     predictions = pd.concat(parts, ignore_index=True)
     settled = predictions["settled_date"].notna() & (predictions["settled_date"] <= pd.Timestamp(as_of))
     predictions["settled_date"] = predictions["settled_date"].where(settled)
@@ -264,6 +283,33 @@ def run_backtest(
         "baseline_due_date": date_error(predictions["due_date"], predictions["settled_date"]),
         "baseline_overall_median_lateness": date_error(fallback, predictions["settled_date"]),
     }
+    actual = predictions["settled_date"]
+    payment_dates = {
+        "regressor": date_figures(predictions["regressor_payment_date"], actual),
+        "rule_due_plus_customer_median": date_figures(predictions["predicted_payment_date"], actual),
+        "baseline_due_date": date_figures(predictions["due_date"], actual),
+        "baseline_customer_mean": date_figures(predictions["customer_mean_payment_date"], actual),
+        "interval": interval_coverage(predictions["payment_date_lower"], predictions["payment_date_upper"], actual),
+    }
+    paired = {
+        f"{name}_minus_prior_late_rate": paired_auc_difference(
+            y,
+            predictions[f"p_{name}"].to_numpy(),
+            predictions["p_prior_late_rate"].to_numpy(),
+            n_resamples=options.n_bootstrap,
+            seed=options.seed,
+        )
+        for name in ("champion", "xgboost", "logistic_regression")
+    }
+    candidates = {
+        kind: classifier_metrics(
+            y, predictions[f"p_candidate_{kind}"].to_numpy(), threshold=options.threshold, n_resamples=0
+        )
+        for kind in ("prior_late_rate", "logistic_regression", "xgboost")
+    }
+    champion_raw = classifier_metrics(
+        y, predictions["p_champion_raw"].to_numpy(), threshold=options.threshold, n_resamples=0
+    )
     first = history["issue_date"].min().date()
     figures: dict[str, Any] = {
         "source": source,
@@ -293,6 +339,13 @@ def run_backtest(
         },
         "models": models,
         "payment_date": payment_date,
+        "payment_dates": payment_dates,
+        "selection": {
+            "champions": predictions.drop_duplicates("origin")["champion"].tolist(),
+            "auc_difference_vs_prior_late_rate": paired,
+            "candidates_test": candidates,
+            "champion_uncalibrated_test": champion_raw,
+        },
         "warnings": list(data.warnings),
         "runtime_seconds": round(time.perf_counter() - started, 1),
     }

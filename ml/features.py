@@ -23,7 +23,7 @@ import pandas as pd
 
 from cartera.db import read_frame
 from cartera.errors import BadInputError
-from ml.history import customer_history, paid_at
+from ml.history import LATE_SHARE_HALF_LIVES, customer_history, decayed_share_name, paid_at
 
 if TYPE_CHECKING:
     import psycopg
@@ -147,6 +147,8 @@ def features_at(invoices: pd.DataFrame, targets: pd.DataFrame, allocations: pd.D
     rows["open_amount_mxn"] = (rows["total_amount_mxn"] - paid).clip(lower=0)
     rows = rows.rename(columns={"as_of": "as_of_date"})
     helpers = ["days_past_due", "open_amount_mxn", "cust_median_days_late", "cust_late_last10", "cust_n_last10"]
+    # Recency-weighted late shares: candidates for the model chosen per book (ml/selection.py).
+    helpers += [decayed_share_name(h) for h in LATE_SHARE_HALF_LIVES]
     columns = ["invoice_id", "customer_id", "as_of_date", "issue_date", "due_date", *MODEL_FEATURES, *helpers]
     return rows.loc[:, columns].reset_index(drop=True)
 

@@ -16,6 +16,17 @@ import pandas as pd
 GRACE_DAYS = 0
 RECENT_N = 5  # "last five settled" for recent lateness and the trend
 WINDOW_N = 10  # "last ten settled" for the late count read by segments and explanations
+# Half-lives (days) of the recency-weighted late shares ``cust_late_share_hl<days>``: a settled
+# invoice due ``a`` days before the target date weighs 0.5 ** (a / half-life), because late rates
+# drift and last year's habits say less than last month's. The model chooses one on its
+# validation window (ml/selection.py).
+LATE_SHARE_HALF_LIVES = (30, 90, 180, 365)
+
+
+def decayed_share_name(half_life: int) -> str:
+    """The column name of the late share with this half-life (days)."""
+    return f"cust_late_share_hl{half_life}"
+
 
 HISTORY_FEATURES = (
     "cust_n_settled",
@@ -32,6 +43,7 @@ HISTORY_FEATURES = (
     "cust_n_open",
     "cust_n_overdue",
     "cust_open_amount_mxn",
+    *(decayed_share_name(h) for h in LATE_SHARE_HALF_LIVES),
 )
 
 
@@ -137,6 +149,12 @@ def customer_history(history: pd.DataFrame, targets: pd.DataFrame, allocs: pd.Da
     as_of = targets.set_index("key")["as_of"].reindex(out.index)
     out["cust_days_since_last_payment"] = (as_of - last_payment).dt.days.astype("float64")
     out["cust_tenure_days"] = (as_of - first_issue.reindex(out.index)).dt.days.astype("float64")
+    age = (settled["as_of"] - settled["due_date"]).dt.days.clip(lower=0).astype("float64")
+    for half_life in LATE_SHARE_HALF_LIVES:
+        weight = np.power(0.5, age / half_life)
+        out[decayed_share_name(half_life)] = (weight * settled["late"]).groupby(settled["key"]).sum() / weight.groupby(
+            settled["key"]
+        ).sum()
     out["cust_n_open"] = opened.groupby("key").size()
     out["cust_n_overdue"] = overdue.groupby("key").size()
     out["cust_open_amount_mxn"] = open_amount.groupby(opened["key"]).sum()
