@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 from faker import Faker
 
+from cartera.sources.generator.book_options import BookOptions
 from cartera.sources.generator.business_days import BusinessCalendar, office_instant
-from cartera.sources.generator.customers import Customer, build_customers
+from cartera.sources.generator.customers import PAYMENT_TERMS, Customer, build_customers
 from cartera.sources.generator.documents import Move, build_invoice, issue_dates
 from cartera.sources.generator.fx import usd_rates
 from cartera.sources.generator.settlement import Allocation, Dispute, Payment, settle_customer
@@ -59,14 +60,15 @@ def _ordered(items: Iterable[T], key: Any) -> list[T]:
     return sorted(items, key=key)
 
 
-def build_company(params: GenerationParams) -> Company:
-    """Generate every row of the ERP for ``params``."""
+def build_company(params: GenerationParams, options: BookOptions | None = None) -> Company:
+    """Generate every row of the ERP for ``params`` (``options``: a harder book; default none)."""
+    options = options or BookOptions()
     as_of, start = params.as_of, history_start(params.as_of, params.months)
     rng = random.Random(params.seed)
     fake = Faker("es_MX")
     fake.seed_instance(params.seed)
     calendar = BusinessCalendar(start - dt.timedelta(days=7 * 365), as_of)
-    customers = build_customers(rng, fake, params.customers, start=start, as_of=as_of)
+    customers = build_customers(rng, fake, params.customers, start=start, as_of=as_of, options=options)
 
     invoices: list[Move] = []
     credit_notes: list[Move] = []
@@ -78,7 +80,17 @@ def build_company(params: GenerationParams) -> Company:
         issued = [
             build_invoice(own, customer, day, as_of, calendar) for day in issue_dates(own, customer, calendar, as_of)
         ]
-        settlement = settle_customer(own, calendar, issued, as_of)
+        if options.mixed_terms:
+            _mix_terms(issued, options, options.stream(params.seed, customer.no, 1))
+        settlement = settle_customer(
+            own,
+            calendar,
+            issued,
+            as_of,
+            options=options,
+            start=start,
+            drift_rng=options.stream(params.seed, customer.no, 2),
+        )
         invoices += issued
         credit_notes += settlement.credit_notes
         payments += settlement.payments
@@ -109,6 +121,17 @@ def build_company(params: GenerationParams) -> Company:
             "res_currency_rate": _rate_rows(rng, calendar, start - dt.timedelta(days=45), as_of),
         }
     )
+
+
+def _mix_terms(invoices: list[Move], options: BookOptions, rng: random.Random) -> None:
+    """Each invoice its own credit terms, drawn from the book's mix (not the customer's)."""
+    mix = options.payment_terms or PAYMENT_TERMS
+    for invoice in invoices:
+        invoice.invoice_date_due = invoice.invoice_date + dt.timedelta(days=_pick(rng, mix))
+
+
+def _pick(rng: random.Random, weights: Any) -> int:
+    return int(rng.choices(list(weights), weights=list(weights.values()))[0])
 
 
 def _number(documents: list[Any], year: Any, prefix: Any) -> None:

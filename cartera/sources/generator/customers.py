@@ -9,6 +9,7 @@ domains example.com / example.mx so no message can ever reach a real inbox.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import unicodedata
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from cartera.sources.generator.behaviours import (
     deterioration_onset,
     pick_behaviour,
 )
+from cartera.sources.generator.book_options import BookOptions
 from cartera.sources.generator.business_days import office_instant
 from cartera.sources.generator.reference import (
     CONTACT_FUNCTIONS,
@@ -133,8 +135,23 @@ def _contact(
     )
 
 
-def build_customers(rng: random.Random, fake: Faker, count: int, *, start: dt.date, as_of: dt.date) -> list[Customer]:
-    """``count`` customers, the first buying from ``start``; deterministic for seeded rng and fake."""
+def build_customers(
+    rng: random.Random,
+    fake: Faker,
+    count: int,
+    *,
+    start: dt.date,
+    as_of: dt.date,
+    options: BookOptions | None = None,
+) -> list[Customer]:
+    """``count`` customers, the first buying from ``start``; deterministic for seeded rng and fake.
+
+    ``options`` (a harder book) changes the terms mix and how invoices spread over customers; the
+    default draws exactly the same numbers as without it."""
+    options = options or BookOptions()
+    terms_mix = options.payment_terms or PAYMENT_TERMS
+    # Keep the mean invoices per month of a lognormal(mu, sigma) when sigma changes, then scale it.
+    volume_mu = 0.37 + (0.8**2 - options.volume_sigma**2) / 2 + math.log(options.volume_scale)
     states = list(STATES)
     state_weights = [state.weight for state in states]
     seen_rfcs: set[str] = set()
@@ -167,8 +184,13 @@ def build_customers(rng: random.Random, fake: Faker, count: int, *, start: dt.da
 
         usd_billing = rng.random() < 0.18
         median_invoice = rng.lognormvariate(10.3, 0.9)  # ~30k MXN, from a few thousand to a few hundred thousand
-        per_month = rng.lognormvariate(0.37, 0.8)  # ~2 invoices a month on average, a few customers far more
-        terms = _weighted(rng, PAYMENT_TERMS)
+        # ~2 invoices a month on average, a few customers far more
+        per_month = (
+            rng.lognormvariate(0.37, 0.8)
+            if options.is_default_volume
+            else rng.lognormvariate(volume_mu, options.volume_sigma)
+        )
+        terms = _weighted(rng, terms_mix)
         currency = "USD" if usd_billing else "MXN"
         monthly_volume = median_invoice * per_month * (1 / 18.5 if usd_billing else 1)
         step = 1_000 if usd_billing else 10_000

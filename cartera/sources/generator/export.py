@@ -142,3 +142,48 @@ def spanish_export(frame: pd.DataFrame, path: Path) -> Path:
     lines.append(f"Total;;;;{_peso(float(frame['amount'].astype(float).sum()))};;;")
     path.write_bytes("\r\n".join(lines).encode("cp1252"))
     return path
+
+
+# English camelCase headers, as an ERP outside Mexico (or a BI tool) exports them.
+ENGLISH_HEADERS = {
+    "invoice_id": "invoiceNumber",
+    "customer_id": "customerId",
+    "issue_date": "invoiceDate",
+    "due_date": "dueDate",
+    "currency": "currency",
+    "amount": "amount",
+    "amount_mxn": "amountMxn",
+    "paid_date": "paidDate",
+    "disputed": "disputed",
+    "dispute_opened_date": "disputeOpenedDate",
+}
+
+
+def styled_export(
+    frame: pd.DataFrame,
+    path: Path,
+    *,
+    english_headers: bool = False,
+    us_dates: bool = False,
+    currency_column: bool = True,
+    disputes: bool = True,
+) -> Path:
+    """Write an :func:`invoice_export` frame as other companies' exports look: English camelCase
+    headers, US dates (mm/dd/yyyy), no currency column (then no MXN amount either: the file only
+    knows "amount"), no dispute columns. With every option off it is the canonical CSV."""
+    out = frame.copy()
+    if not currency_column:
+        out = out.drop(columns=["currency", "amount_mxn"])
+    if not disputes:
+        out = out.drop(columns=["disputed", "dispute_opened_date"])
+    if us_dates:
+        for column in ("issue_date", "due_date", "paid_date", "dispute_opened_date"):
+            if column in out.columns:
+                out[column] = [
+                    "" if pd.isna(v) else pd.Timestamp(v).strftime("%m/%d/%Y")  # type: ignore[arg-type]
+                    for v in out[column]
+                ]
+    if english_headers:
+        out = out.rename(columns=ENGLISH_HEADERS)
+    out.to_csv(path, index=False)
+    return path

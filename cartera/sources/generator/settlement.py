@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass, field
 
 from cartera.sources.generator.behaviours import Behaviour, lateness_days
+from cartera.sources.generator.book_options import BookOptions
 from cartera.sources.generator.business_days import BusinessCalendar, office_instant
 from cartera.sources.generator.documents import Move, build_credit_note
 
@@ -103,14 +104,27 @@ def _random_day_between(
 
 
 class _Settler:
-    def __init__(self, rng: random.Random, calendar: BusinessCalendar, as_of: dt.date) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        calendar: BusinessCalendar,
+        as_of: dt.date,
+        options: BookOptions | None = None,
+        start: dt.date | None = None,
+        drift_rng: random.Random | None = None,
+    ) -> None:
         self.rng, self.calendar, self.as_of = rng, calendar, as_of
+        self.options = options or BookOptions()
+        self.start = start or as_of
+        self.drift_rng = drift_rng or random.Random(0)
         self.result = Settlement()
         self.due: list[tuple[dt.date, Move, int]] = []  # (pay day, invoice, cents) for batching
 
     def dispute(self, invoice: Move, planned: dt.date | None) -> tuple[bool, dt.date | None]:
         """Maybe open a dispute; returns (disputed, new intended day)."""
         rng = self.rng
+        if not self.options.disputes:
+            return False, planned
         if rng.random() >= DISPUTE_PROBABILITY.get(invoice.customer.behaviour, 0.02):
             return False, planned
         opened = self.calendar.on_or_after(
@@ -150,6 +164,23 @@ class _Settler:
             return True, None
         return True, max(planned, self.calendar.on_or_after(resolved + dt.timedelta(days=rng.randint(1, 10))))
 
+    def drifted(self, invoice: Move, late: int | None) -> int | None:
+        """The intended lateness after the book's drift (BookOptions.late_drift), linear in the issue
+        date from the history's start (none) to as_of (all of it); unchanged without drift."""
+        drift = self.options.late_drift
+        if not drift:
+            return late
+        span = max((self.as_of - self.start).days, 1)
+        progress = min(max((invoice.invoice_date - self.start).days / span, 0.0), 1.0)
+        draw = self.drift_rng
+        if drift < 0 and (late is None or late > 0) and draw.random() < -drift * progress:
+            return -min(int(draw.expovariate(1 / 3)), 15)  # paid on time after all
+        # About a quarter of invoices are late in the default mix: flip on-time ones so the late
+        # share grows by ~drift × progress of itself.
+        if drift > 0 and late is not None and late <= 0 and draw.random() < min(1.0, drift * progress / 3):
+            return 1 + min(int(draw.expovariate(1 / 10)), 60)
+        return late
+
     def credit(self, invoice: Move, day: dt.date, fraction: float, reason: str) -> None:
         self.result.credit_notes.append(build_credit_note(self.rng, invoice, day, fraction, reason))
 
@@ -158,6 +189,7 @@ class _Settler:
         late = lateness_days(
             customer.behaviour, rng, issue_date=invoice.invoice_date, as_of=self.as_of, onset=customer.onset
         )
+        late = self.drifted(invoice, late)
         planned = None if late is None else _settlement_day(self.calendar, invoice, late)
         disputed, planned = self.dispute(invoice, planned)
         if not disputed and rng.random() < CREDIT_NOTE_PROBABILITY:
@@ -245,9 +277,19 @@ class _Settler:
         self.result.payments.append(payment)
 
 
-def settle_customer(rng: random.Random, calendar: BusinessCalendar, invoices: list[Move], as_of: dt.date) -> Settlement:
-    """Disputes, credit notes and payments for one customer's ``invoices`` (issued in date order)."""
-    settler = _Settler(rng, calendar, as_of)
+def settle_customer(
+    rng: random.Random,
+    calendar: BusinessCalendar,
+    invoices: list[Move],
+    as_of: dt.date,
+    *,
+    options: BookOptions | None = None,
+    start: dt.date | None = None,
+    drift_rng: random.Random | None = None,
+) -> Settlement:
+    """Disputes, credit notes and payments for one customer's ``invoices`` (issued in date order).
+    ``options``/``start``/``drift_rng``: a harder book's drift and disputes (none by default)."""
+    settler = _Settler(rng, calendar, as_of, options, start, drift_rng)
     for invoice in invoices:
         if invoice.state == "posted":
             settler.settle(invoice)
