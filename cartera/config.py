@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     creditor_short_name: str | None = Field(
         default=None, description="Name in SMS and WhatsApp (≤ 30 characters); None: company_name without S.A. de C.V."
     )
+    # The creditor's complaints unit (Unidad Especializada de Atención a Usuarios, UNE): CONDUSEF
+    # requires its contact in every collection message in Mexico (rule MX-CONDUSEF-2014/une_contact).
+    creditor_une_phone: str = Field(
+        default="55 0000 0001", description="Phone of the creditor's complaints unit (UNE), printed on every message."
+    )
+    creditor_une_email: str = Field(
+        default="une@example.com", description="E-mail of the complaints unit (UNE), printed on every message."
+    )
     # SMS and WhatsApp through Twilio (cartera/channels/twilio_messaging.py, docs/channels.md).
     twilio_account_sid: str | None = Field(default=None, description="Twilio Account SID (AC…).")
     twilio_auth_token: SecretStr | None = Field(

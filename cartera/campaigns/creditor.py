@@ -1,5 +1,5 @@
 """The creditor as its reminders present it: legal name and RFC, how to pay (bank, CLABE), whom to
-call and where to dispute a charge. One typed place, read from the ``CARTERA_CREDITOR_*``
+call, where to dispute a charge and its complaints unit (UNE: phone and e-mail). One typed place, read from the ``CARTERA_CREDITOR_*``
 settings (the legal name is ``CARTERA_COMPANY_NAME``); a malformed value is a
 :class:`~cartera.errors.ConfigurationError` naming the setting, raised before any batch opens.
 """
@@ -46,6 +46,10 @@ class Creditor(BaseModel):
     contact_hours_es: str = Field(min_length=1)
     contact_hours_en: str = Field(min_length=1)
     disputes_email: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
+    # The complaints unit (UNE): a phone of at least 8 digits and an e-mail, so that the rule
+    # MX-CONDUSEF-2014/une_contact finds them after the words "UNE" in every message.
+    une_phone: str = Field(min_length=8, pattern=r"^\+?\d[\d ()-]{6,}\d$")
+    une_email: str = Field(min_length=3, pattern=r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 
     @field_validator("rfc")
     @classmethod
@@ -65,6 +69,11 @@ class Creditor(BaseModel):
 
     def contact_hours(self, language: str) -> str:
         return self.contact_hours_en if language.startswith("en") else self.contact_hours_es
+
+    @property
+    def une_contact(self) -> str:
+        """'55 0000 0001, une@example.com': the complaints unit's phone and e-mail."""
+        return f"{self.une_phone}, {self.une_email}"
 
 
 def short_name_of(legal_name: str) -> str:
@@ -91,6 +100,8 @@ def creditor_from_settings(legal_name: str | None = None) -> Creditor:
             contact_hours_es=s.creditor_contact_hours_es,
             contact_hours_en=s.creditor_contact_hours_en,
             disputes_email=s.creditor_disputes_email,
+            une_phone=s.creditor_une_phone,
+            une_email=s.creditor_une_email,
         )
     except ValidationError as exc:
         problems = "; ".join(

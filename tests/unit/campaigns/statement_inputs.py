@@ -15,4 +15,6 @@ CREDITOR = Creditor(
     contact_hours_es="lunes a viernes de 9:00 a 18:00",
     contact_hours_en="Monday to Friday, 9:00 to 18:00",
     disputes_email="aclaraciones@example.com",
+    une_phone="55 0000 0001",
+    une_email="une@example.com",
 )

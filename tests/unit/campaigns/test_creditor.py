@@ -42,6 +42,15 @@ def test_the_demo_defaults_are_a_valid_creditor() -> None:
     assert is_valid_clabe(creditor.clabe) and creditor.rfc == get_settings().creditor_rfc
     assert creditor.legal_name == get_settings().company_name
     assert "demo" in creditor.bank_name.lower()
+    assert creditor.une_contact == "55 0000 0001, une@example.com"  # fake: a 0000 number and example.com
+
+
+@pytest.mark.parametrize(("field", "value"), [("une_phone", "123"), ("une_email", "une-at-example")])
+def test_a_une_contact_a_message_could_not_show_as_one_is_refused(field: str, value: str) -> None:
+    from statement_inputs import CREDITOR
+
+    with pytest.raises(ValueError, match=field):
+        Creditor.model_validate({**CREDITOR.model_dump(), field: value})
 
 
 def test_a_bad_clabe_in_the_settings_names_the_setting_not_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,6 +69,7 @@ def test_spaces_in_a_clabe_and_lower_case_in_an_rfc_are_normalised() -> None:
     creditor = Creditor(
         legal_name="X S.A. de C.V.", short_name="X", rfc="dej200101aa0", bank_name="B", clabe="002 180 00000000000 9",
         contact_name="C", contact_phone="1", contact_hours_es="h", contact_hours_en="h", disputes_email="a@b.mx",
+        une_phone="55 1234 5678", une_email="une@b.mx",
     )  # fmt: skip
     assert (creditor.clabe, creditor.rfc) == ("002180000000000009", "DEJ200101AA0")
 
