@@ -11,7 +11,13 @@ Contract of :func:`import_file`:
 - a gate that fails (too many rejects) writes quarantine and load records, lands no row and raises
   QualityGateFailedError;
 - idempotent by content: the same bytes imported again load nothing (``already_imported``); a
-  corrected file is a new import and its rows supersede the earlier ones (newer updated_at).
+  corrected file is a new import and its rows supersede the earlier ones (newer updated_at);
+- invoices land under their normalised number (:mod:`invoice_keys`), so the same book saved again
+  with other formatting (leading zeros stripped, case, spaces) lands new versions of the same
+  invoices, never a second copy of the book;
+- what was assumed is recorded: the default country customers were tagged with (no country column,
+  no ``--country``) is in the summary and in ``ops.file_imports.warnings``, with the columns that
+  were not used and those refused as outcomes.
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ class ImportSummary:
     gate_passed: bool = True
     warnings: tuple[str, ...] = ()
     mapping: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, Any] = field(default_factory=dict)
+    country_assumed: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +79,8 @@ class ImportSummary:
             "quarantined": self.quarantined,
             "gate_passed": self.gate_passed,
             "mapping": dict(self.mapping),
+            "columns": dict(self.columns),
+            "country_assumed": self.country_assumed,
             "warnings": list(self.warnings),
         }
 
@@ -105,7 +115,15 @@ def import_file(
         if earlier is not None and earlier[0]:
             log.info("import %s: same content already imported (load %s): nothing to do", name, load_id)
             return ImportSummary(
-                parsed.path.name, parsed.sha256, load_id, source, True, parsed.rows_read, mapping=parsed.mapping
+                parsed.path.name,
+                parsed.sha256,
+                load_id,
+                source,
+                True,
+                parsed.rows_read,
+                mapping=parsed.mapping,
+                columns=_columns(parsed),
+                country_assumed=parsed.country_assumed,
             )
         _forget(conn, load_id)
         upper = max(imported_at, dt.datetime.combine(dt.date.today(), dt.time.max, tzinfo=dt.UTC))
@@ -188,6 +206,8 @@ def import_file(
         passed,
         parsed.warnings,
         parsed.mapping,
+        _columns(parsed),
+        parsed.country_assumed,
     )
     log.info(
         "import %s: read=%d loaded=%s quarantined=%d gate_passed=%s",
@@ -200,6 +220,10 @@ def import_file(
     if not passed:
         raise QualityGateFailedError(f"file {name}", failures)
     return summary
+
+
+def _columns(parsed: ParsedFile) -> dict[str, Any]:
+    return parsed.columns.as_dict() if parsed.columns is not None else {}
 
 
 def _forget(conn: Any, load_id: str) -> None:
@@ -247,7 +271,7 @@ def _customers(invoices: pd.DataFrame, at: dt.datetime) -> pd.DataFrame:
                 "customer_name": _first(group["customer_name"]),
                 "rfc": _first(group["rfc"]),
                 "tax_regime": None,
-                "country_code": "MX",
+                "country_code": _first(group["country"]),
                 "state_code": None,
                 "city": None,
                 "postal_code": None,

@@ -13,7 +13,9 @@ guess. Example::
       paid_date: Fecha de pago
     date_format: dd/mm/yyyy   # or mm/dd/yyyy, yyyy-mm-dd
     decimal: ","              # decimal separator of the amounts
-    currency: MXN             # when the file has no currency column
+    currency: MXN             # when the file has no currency column (or `--currency MXN`)
+    country: MX               # customers' country when the file has no country column (or `--country MX`)
+    invoice_numbers: normalised  # or `exact`: see invoice_keys.py
     encoding: latin-1         # default: UTF-8, else Windows-1252 / Latin-1
     delimiter: ";"            # default: sniffed
     sheet: Cartera            # Excel: the sheet (default: the first)
@@ -45,6 +47,8 @@ class FileMapping(BaseModel):
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
     sheet: str | int | None = None
     source: str = Field(default="file", pattern=r"^[A-Za-z0-9_.:-]+$")
+    country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    invoice_numbers: Literal["normalised", "exact"] = "normalised"
 
     @field_validator("columns")
     @classmethod
@@ -60,6 +64,22 @@ class FileMapping(BaseModel):
         if value is not None and value.lower() not in DATE_FORMATS:
             raise ValueError(f"date_format must be one of {sorted(set(DATE_FORMATS))}")
         return None if value is None else DATE_FORMATS[value.lower()]
+
+
+def with_options(mapping: FileMapping, *, currency: str | None = None, country: str | None = None) -> FileMapping:
+    """`mapping` with the command line's `--currency` / `--country` (they win over the mapping's
+    own `currency:` / `country:`); BadInputError naming the option for a value that is not a code."""
+    updates = {"currency": currency, "country": country}
+    updates = {key: value.strip() for key, value in updates.items() if value is not None}
+    if not updates:
+        return mapping
+    try:
+        return FileMapping.model_validate({**mapping.model_dump(), **updates})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        option = str(first["loc"][0])
+        expected = "a three-letter code such as MXN" if option == "currency" else "a two-letter code such as MX"
+        raise BadInputError(f"--{option} expects {expected}", field=option) from exc
 
 
 def load_mapping(path: Path | str | None) -> FileMapping:

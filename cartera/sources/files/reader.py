@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from cartera.errors import BadInputError, CarteraError
 from cartera.sources.files import headers as hdr
 from cartera.sources.files import limits
+from cartera.sources.files.columns import ColumnReport, column_report, sample
+from cartera.sources.files.invoice_keys import invoice_key
 from cartera.sources.files.limits import control_character, display_name
 from cartera.sources.files.mapping import FileMapping, load_mapping
 from cartera.sources.files.rows import CsvStructureError, read_rows
@@ -31,6 +33,7 @@ from cartera.sources.files.values import (
     date_order_evidence,
     decimal_evidence,
     parse_amount,
+    parse_country,
     parse_date,
     parse_flag,
     parse_int,
@@ -59,12 +62,16 @@ INVOICE_COLUMNS = (
     "disputed",
     "dispute_opened_date",
     "status",
+    "country",
     "source_row",
 )
 DATE_FIELDS = ("issue_date", "due_date", "paid_date", "dispute_opened_date")
 FRAME_DATES = (*DATE_FIELDS, "payment_date")
 AMOUNT_FIELDS = ("amount", "amount_mxn", "paid_amount")
 _TOTAL_ROW = re.compile(r"^(sub ?)?total(es)?\b|^gran total|^suma\b|^grand total", re.IGNORECASE)
+# Customers are tagged with this country when neither the file nor the command says otherwise
+# (cartera is for Mexican books); the dry run says so and the import records it.
+DEFAULT_COUNTRY = "MX"
 _CANCELLED = {"cancelada", "cancelado", "cancelled", "canceled", "void", "anulada", "anulado"}
 
 
@@ -88,7 +95,9 @@ class Reject:
 @dataclass(frozen=True)
 class ParsedFile:
     """What a file holds, in our terms. `invoices` has INVOICE_COLUMNS, one row per good invoice;
-    `mapping` is {our field: the file's header} as used; `skipped` is {why: file rows}."""
+    `mapping` is {our field: the file's header} as used; `skipped` is {why: file rows}; `columns`
+    what was done with every column and why; `country_assumed` the default country customers were
+    tagged with when the file has no country and none was given (None otherwise)."""
 
     path: Path
     sha256: str
@@ -101,6 +110,8 @@ class ParsedFile:
     warnings: tuple[str, ...]
     rows_read: int
     source: str = "file"
+    columns: ColumnReport | None = None
+    country_assumed: str | None = None
 
 
 def read_invoice_file(
@@ -163,7 +174,7 @@ def _read(path: Path, mapping: FileMapping | Path | str | None, as_of: dt.date |
     rows = read.rows
     warnings: list[str] = [read.evidence] if read.evidence else []
     header_at, header = _header(path, rows, settings)
-    columns = _columns(path, header, settings)
+    columns, detection = _columns(path, header, settings)
     index = {name: position for position, name in enumerate(header)}
     body, skipped = _body(rows[header_at + 1 :], header, columns, index)
 
@@ -184,11 +195,13 @@ def _read(path: Path, mapping: FileMapping | Path | str | None, as_of: dt.date |
         date_order, notes = _date_order(path, body, columns, cell)
         warnings.extend(notes)
     decimal = settings.decimal or _decimal(path, body, columns, cell)
+    _check_currency(path, body, columns, settings, cell)
+    country, country_given = _fallback_country(path, settings)
     latest = min(as_of + limits.AHEAD_OF_IMPORT, limits.LATEST_DATE) if as_of else limits.LATEST_DATE
     records: list[dict[str, Any]] = []
     for number, values in body:
         original = {header[i]: v for i, v in enumerate(values) if i < len(header) and header[i]}
-        record, problem = _record(values, cell, date_order, decimal, settings)
+        record, problem = _record(values, cell, date_order, decimal, settings, country)
         if problem is None:
             problem = _out_of_range(record, latest)
         if problem is not None:
@@ -200,6 +213,19 @@ def _read(path: Path, mapping: FileMapping | Path | str | None, as_of: dt.date |
         record["source_row"] = number
         record["_original"] = original
         records.append(record)
+    assumed = [r["source_row"] for r in records if r.pop("_country_assumed") and not country_given]
+    country_assumed = country if assumed else None
+    if assumed and "country" not in columns:
+        warnings.append(
+            f"the file has no country column and no --country was given: every customer is tagged with the "
+            f"default country {country}; pass --country (e.g. --country US) or set `country:` in the mapping if "
+            "they are elsewhere, or add a country column"
+        )
+    elif assumed:
+        warnings.append(
+            f"{len(assumed)} rows have no {columns['country']!r}: their customers are tagged with the default country "
+            f"{country} (rows {_ranges(assumed)}); pass --country or set `country:` in the mapping to choose another"
+        )
     records, duplicate_rejects, repeated = _duplicates(records, columns)
     rejects.extend(duplicate_rejects)
     if repeated:
@@ -214,6 +240,10 @@ def _read(path: Path, mapping: FileMapping | Path | str | None, as_of: dt.date |
             "not have been known when the invoice was issued), and an import records those disputes as opened "
             "on the import day, when cartera learned of them; add a dispute date column to use the real dates"
         )
+    report = column_report(
+        header, columns, settings.columns, detection, _parsed_share(sample(body), cell, date_order, decimal)
+    )
+    warnings.extend(report.notes())
     frame = pd.DataFrame.from_records(
         [{k: r.get(k) for k in INVOICE_COLUMNS} for r in records], columns=list(INVOICE_COLUMNS)
     )
@@ -232,6 +262,8 @@ def _read(path: Path, mapping: FileMapping | Path | str | None, as_of: dt.date |
         warnings=tuple(warnings),
         rows_read=len(rows) - header_at - 1,
         source=settings.source,
+        columns=report,
+        country_assumed=country_assumed,
     )
 
 
@@ -339,9 +371,13 @@ def _printable(header: str) -> str:
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in header)
 
 
-def _columns(path: Path, header: list[str], settings: FileMapping) -> dict[str, str]:
+def _columns(path: Path, header: list[str], settings: FileMapping) -> tuple[dict[str, str], hdr.Detection]:
     present = {hdr.normalise(h): h for h in header if h}
-    columns = {f: h for f, h in hdr.detect(header).items() if f not in settings.columns}
+    detection = hdr.detect_columns(header, settings.columns)
+    columns = {f: c.column for f, c in detection.chosen.items()}
+    # A file with only an RFC identifies customers by it.
+    if "customer_id" not in columns and "customer_id" not in settings.columns and "rfc" in columns:
+        columns["customer_id"] = columns["rfc"]
     for name, column in settings.columns.items():
         actual = present.get(hdr.normalise(column))
         if actual is None:
@@ -375,7 +411,7 @@ def _columns(path: Path, header: list[str], settings: FileMapping) -> dict[str, 
                 file=_name(path),
                 field=name,
             )
-    return columns
+    return columns, detection
 
 
 def _customer_identity(
@@ -501,6 +537,63 @@ def _date_order(
     return None, []
 
 
+def _check_currency(
+    path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, str], settings: FileMapping, cell: Any
+) -> None:
+    """A file without a currency column is read only when the command or the mapping names the
+    currency, or every amount carries its own code (US$ 20, 1.234,56 MXN); otherwise nothing is read
+    and the error says how to name it (rejecting every row one by one would tell nobody why)."""
+    if "currency" in columns or settings.currency:
+        return
+    amounts = [a for _, values in body if (a := cell(values, "amount")) not in ("", None)]
+    if all(isinstance(a, str) and currency_mark(a) for a in amounts):
+        return
+    raise BadInputError(
+        "the file has no currency column and its amounts carry no currency code, so which currency they are in "
+        "cannot be told; nothing was read. Name it: `--currency MXN` (cartera import, cartera backtest --file) or "
+        "`currency: MXN` in the mapping (with the file's currency code)",
+        file=_name(path),
+        field="currency",
+    )
+
+
+def _fallback_country(path: Path, settings: FileMapping) -> tuple[str, bool]:
+    """The country of customers whose row names none: the command's or the mapping's (True), or the
+    default (False: the reader says so in the warnings, and the import records it)."""
+    if settings.country is None:
+        return DEFAULT_COUNTRY, False
+    try:
+        return parse_country(settings.country), True
+    except ValueProblem as exc:
+        raise BadInputError(f"--country / `country:` {exc}", file=_name(path), field="country") from exc
+
+
+def _parsed_share(rows: list[tuple[int, list[Any]]], cell: Any, date_order: str | None, decimal: str | None) -> Any:
+    """A function giving, for a field, the share of the sampled non-empty values that read as it
+    (dates, amounts, countries) and how many were sampled; (None, 0) for other fields."""
+    readers: dict[str, Any] = {
+        **{name: lambda v: parse_date(v, date_order) for name in DATE_FIELDS},
+        **{name: lambda v: parse_amount(v, decimal) for name in AMOUNT_FIELDS},
+        "country": parse_country,
+    }
+
+    def share(field: str) -> tuple[float | None, int]:
+        read = readers.get(field)
+        values = [v for _, row in rows if _text(v := cell(row, field))] if read else []
+        if read is None or not values:
+            return None, 0
+        good = 0
+        for value in values:
+            try:
+                read(value)
+                good += 1
+            except (ValueProblem, OverflowError):
+                pass
+        return round(good / len(values), 2), len(values)
+
+    return share
+
+
 def _decimal(path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, str], cell: Any) -> str | None:
     texts = [v for _, values in body for name in AMOUNT_FIELDS if isinstance(v := cell(values, name), str) and v]
     try:
@@ -513,7 +606,12 @@ def _decimal(path: Path, body: list[tuple[int, list[Any]]], columns: dict[str, s
 
 
 def _record(
-    values: Sequence[Any], cell: Any, date_order: str | None, decimal: str | None, settings: FileMapping
+    values: Sequence[Any],
+    cell: Any,
+    date_order: str | None,
+    decimal: str | None,
+    settings: FileMapping,
+    country: str,
 ) -> tuple[dict[str, Any], tuple[str, str] | None]:
     """The canonical record of one row, or the first (field, problem) that stops it."""
     record: dict[str, Any] = {}
@@ -524,7 +622,7 @@ def _record(
             if not text:
                 return record, (name, "missing")
             record[name] = text
-        record["invoice_id"] = record["invoice_number"]
+        record["invoice_id"] = invoice_key(record["invoice_number"], settings.invoice_numbers)
         record["customer_name"] = _text(cell(values, "customer_name")) or None
         record["rfc"] = (_text(cell(values, "rfc")) or "").upper() or None
         current = "issue_date"
@@ -554,7 +652,10 @@ def _record(
             currency = "USD"
         record["currency"] = currency or mark or (settings.currency or "").upper() or None
         if record["currency"] is None:
-            return record, ("currency", "missing: the file has no currency column; set `currency:` in the mapping")
+            return record, (
+                "currency",
+                "missing: pass --currency (e.g. --currency MXN) or set `currency:` in the mapping",
+            )
         if mark and currency and mark != currency:
             return record, ("currency", f"the amount is marked {mark} but the currency column says {currency}")
         if record["currency"] not in KNOWN_CURRENCIES:
@@ -588,6 +689,10 @@ def _record(
         current = "dispute_opened_date"
         opened = cell(values, "dispute_opened_date")
         record["dispute_opened_date"] = parse_date(opened, date_order) if _text(opened) else None
+        current = "country"
+        written = cell(values, "country")
+        record["_country_assumed"] = not _text(written)
+        record["country"] = parse_country(written) if _text(written) else country
         status = (_text(cell(values, "status")) or "").lower()
         record["status"] = "cancelled" if status in _CANCELLED else "posted"
     except ValueProblem as exc:
@@ -612,7 +717,7 @@ def _duplicates(
     listed as skipped); rows that differ are all quarantined (which one is right is for a person to say)."""
     by_number: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        by_number.setdefault(record["invoice_number"], []).append(record)
+        by_number.setdefault(record["invoice_id"], []).append(record)
     keep: list[dict[str, Any]] = []
     rejects: list[Reject] = []
     repeated: list[int] = []
@@ -630,14 +735,24 @@ def _duplicates(
             continue
         rows = ", ".join(str(r["source_row"]) for r in group)
         differing = [column_of[c] for c in compared if len({r[c] for r in group}) > 1]
+        same = (
+            "the same invoice number"
+            if len({r["invoice_number"] for r in group}) == 1
+            else "invoice numbers that are the same once leading zeros, case and spaces are set aside"
+        )
+        hint = (
+            ""
+            if same == "the same invoice number"
+            else "; if they are different invoices, set `invoice_numbers: exact` in the mapping"
+        )
         for record in group:
             rejects.append(
                 Reject(
                     record["source_row"],
                     "invoice_number",
                     "file_duplicate_invoice_number",
-                    f"{columns['invoice_number']}: the same invoice number is on rows {rows} with different "
-                    f"{', '.join(differing)}",
+                    f"{columns['invoice_number']}: {same} is on rows {rows} with different "
+                    f"{', '.join(differing)}{hint}",
                     record["_original"],
                     record["invoice_number"],
                 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
@@ -211,3 +212,48 @@ def parse_int(cell: object) -> int:
     if not match:
         raise ValueProblem("expected a number of days")
     return int(match.group(0))
+
+
+# Customers' countries an export may name: ISO 3166 two-letter codes, and the names and
+# three-letter codes people write for the usual ones (the first name is the one reports show).
+COUNTRY_NAMES = {
+    "MX": ("Mexico", "mexico", "mex", "republica mexicana", "mx"),
+    "US": ("United States", "united states", "usa", "us", "estados unidos", "eua", "eeuu", "ee uu"),
+    "CA": ("Canada", "canada", "can"),
+    "GT": ("Guatemala", "guatemala", "gtm"),
+    "SV": ("El Salvador", "el salvador", "slv"),
+    "HN": ("Honduras", "honduras", "hnd"),
+    "NI": ("Nicaragua", "nicaragua", "nic"),
+    "CR": ("Costa Rica", "costa rica", "cri"),
+    "PA": ("Panama", "panama", "pan"),
+    "DO": ("Dominican Republic", "republica dominicana", "dom"),
+    "CO": ("Colombia", "colombia", "col"),
+    "EC": ("Ecuador", "ecuador", "ecu"),
+    "PE": ("Peru", "peru", "per"),
+    "BO": ("Bolivia", "bolivia", "bol"),
+    "CL": ("Chile", "chile", "chl"),
+    "AR": ("Argentina", "argentina", "arg"),
+    "UY": ("Uruguay", "uruguay", "ury"),
+    "PY": ("Paraguay", "paraguay", "pry"),
+    "BR": ("Brazil", "brasil", "brazil", "bra"),
+    "ES": ("Spain", "espana", "spain", "esp"),
+    "DE": ("Germany", "alemania", "germany", "deu"),
+    "FR": ("France", "francia", "france", "fra"),
+    "GB": ("United Kingdom", "reino unido", "united kingdom", "uk", "gbr"),
+    "CN": ("China", "china", "chn"),
+    "JP": ("Japan", "japon", "japan", "jpn"),
+}
+_COUNTRY_OF = {name: code for code, names in COUNTRY_NAMES.items() for name in (code.lower(), *names[1:])}
+
+
+def parse_country(cell: object) -> str:
+    """A customer's country as its ISO two-letter code, from the code, a common three-letter code or
+    the name in Spanish or English ('México', 'MEX', 'mx' -> 'MX')."""
+    text = unicodedata.normalize("NFKD", str(cell or "")).encode("ascii", "ignore").decode()
+    key = " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
+    if not key:
+        raise ValueProblem("the country is empty")
+    code = _COUNTRY_OF.get(key)
+    if code is None:
+        raise ValueProblem(f"unknown country; expected a code such as {', '.join(list(COUNTRY_NAMES)[:4])}")
+    return code
