@@ -6,13 +6,14 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 import typer
 
 from cartera.cli_batch import batch_app
 from cartera.cli_guard import FailClosedGroup, free_text, parse_date, report_and_exit_code
 from cartera.cli_outbox import outbox_app
+from cartera.cli_simulate import simulate_app
 
 app = typer.Typer(
     cls=FailClosedGroup,
@@ -23,6 +24,7 @@ db_app = typer.Typer(help="The local (embedded) Postgres and the warehouse's own
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(batch_app, name="batch")
+app.add_typer(simulate_app, name="simulate")
 
 
 def _today() -> dt.date:
@@ -105,6 +107,9 @@ def backtest(
     file: Annotated[Path | None, typer.Option("--file", help="An invoice export (CSV or Excel)")] = None,
     from_warehouse: Annotated[bool, typer.Option("--from-warehouse", help="Read the warehouse's marts")] = False,
     mapping: Annotated[Path | None, typer.Option(help="Column mapping for --file (YAML)")] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="Currency of --file's amounts when it has no currency column (e.g. MXN)")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Folder for report.md, calibration.png, backtest.json")] = Path("backtest"),
     rolling: Annotated[bool, typer.Option(help="Rolling monthly origins instead of one time split")] = False,
     split: Annotated[
@@ -141,7 +146,12 @@ def backtest(
 
     allocations = None
     if file is not None:
-        frame, source = read_invoice_export(file, mapping), f"file {file.name}"
+        from cartera.sources.files.mapping import load_mapping, with_options
+
+        # read_invoice_export hands the mapping to cartera.sources.files.read_invoice_file, which takes
+        # a FileMapping as well as a path: the --currency option rides on it.
+        settings = with_options(load_mapping(mapping), currency=currency)
+        frame, source = read_invoice_export(file, cast(Path | None, settings)), f"file {file.name}"
     else:
         from cartera.config import get_settings
 
@@ -196,6 +206,16 @@ def import_(
         str | None, typer.Option(help="Source name in raw.* (default: the mapping's, else 'file')")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and check only: no database")] = False,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="Currency of the amounts when the file has no currency column (e.g. MXN); wins over the mapping's"
+        ),
+    ] = None,
+    country: Annotated[
+        str | None,
+        typer.Option(help="Customers' country when the file has no country column (e.g. MX); default MX, stated"),
+    ] = None,
     max_rejected_share: Annotated[
         float | None,
         typer.Option(min=0.0, max=1.0, help="Gate threshold: share of rows that may be quarantined (default 5 %)"),
@@ -203,24 +223,30 @@ def import_(
 ) -> None:
     """Import invoices (and their paid dates) from an export into the warehouse, through the quality gate."""
     from cartera.sources.files import import_file, read_invoice_file
+    from cartera.sources.files.mapping import load_mapping, with_options
 
     if source is not None and not _SOURCE_NAME.fullmatch(source):
         raise typer.BadParameter("letters, digits, '_', '.' or '-', at most 40", param_hint="'--source'")
+    settings = with_options(load_mapping(mapping), currency=currency, country=country)
     if dry_run:
-        parsed = read_invoice_file(file, mapping)
+        parsed = read_invoice_file(file, settings)
         typer.echo(f"file {file.name}: {len(parsed.invoices)} invoices readable, {len(parsed.rejects)} rows rejected")
         typer.echo("columns: " + ", ".join(f"{ours} <- {theirs!r}" for ours, theirs in parsed.mapping.items()))
+        shown = set(parsed.columns.notes()) if parsed.columns else set()
+        for line in parsed.columns.lines() if parsed.columns else []:
+            typer.echo(line)
         typer.echo(
             f"dates read as {parsed.date_order or 'ISO / unambiguous'}; decimal separator {parsed.decimal or '.'}"
         )
         for warning in parsed.warnings:
-            typer.echo(f"warning: {warning}")
+            if warning not in shown:
+                typer.echo(f"warning: {warning}")
         for reject in parsed.rejects[:20]:
             typer.echo(f"  row {reject.row}, {reject.reason}")
         if len(parsed.rejects) > 20:
             typer.echo(f"  … and {len(parsed.rejects) - 20} more")
         return
-    summary = import_file(_local_warehouse(), file, mapping, source=source, max_rejected_share=max_rejected_share)
+    summary = import_file(_local_warehouse(), file, settings, source=source, max_rejected_share=max_rejected_share)
     if summary.already_imported:
         typer.echo(f"file {file.name}: this exact content was imported before ({summary.load_id}); nothing loaded")
         return
@@ -337,8 +363,8 @@ def opt_out(
 
 
 @app.command()
-def kpi(limit: Annotated[int, typer.Option(min=1, max=1000, help="How many days")] = 7) -> None:
-    """Print the latest daily KPI snapshots."""
+def kpi(limit: Annotated[int, typer.Option(min=1, max=1000, help="How many days, newest first")] = 14) -> None:
+    """Print the daily KPI history (kpi.daily_snapshots), newest first, with a legend."""
     from cartera.config import get_settings
     from cartera.kpi import latest
     from cartera.reporting import kpi_table
