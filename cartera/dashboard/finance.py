@@ -1,0 +1,246 @@
+"""The finance dashboard's tables: KPI history, aging over time, outcomes of contact by channel,
+recovery and promises kept. Each function reads what exists: a KPI column another stage has not
+added yet is left out (and named in the table's notes), a mart never built is an empty table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+from psycopg import sql
+
+from cartera.dashboard.tables import Column, Filters, Table, columns_of, fetch, scalar
+
+# The KPI columns the dashboard knows, in the order shown; whichever exist are read.
+KPI_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("total_ar_mxn", "money"),
+    ("overdue_ar_mxn", "money"),
+    ("dso_countback", "days"),
+    ("dso_simple", "days"),
+    ("simple_dso", "days"),
+    ("best_possible_dso", "days"),
+    ("bpdso", "days"),
+    ("avg_days_delinquent", "days"),
+    ("cei", "pct"),
+    ("pct_current", "pct"),
+    ("open_invoices", "int"),
+)
+# Tiles worth a trend line; absent ones say so on the page.
+TILE_KEYS = ("total_ar_mxn", "overdue_ar_mxn", "dso_countback", "dso_simple", "best_possible_dso", "cei")
+KPI_SOURCES = (("kpi", "daily_snapshots", "snapshot_date"), ("marts", "fct_ar_kpi_daily", "kpi_date"))
+THIRTEEN_MONTHS = 396
+BUCKETS = ("current", "1-30", "31-60", "61-90", "91+")
+_SEGMENT_FILTER = (
+    "(%(segment)s::text is null or {customer} in (select customer_id from ml.customer_segments "
+    "where segment = %(segment)s and score_date = (select max(score_date) from ml.customer_segments)))"
+)
+
+
+def _segment_clause(column: str) -> sql.Composable:
+    return sql.SQL(_SEGMENT_FILTER).format(customer=sql.SQL(column))
+
+
+def _kpi_source(conn: psycopg.Connection) -> tuple[str, str, str, set[str]] | None:
+    """The KPI table with the most days of history (the daily snapshots once backfilled, else the
+    mart's window)."""
+    best: tuple[str, str, str, set[str]] | None = None
+    best_days = -1
+    for schema, table, date_col in KPI_SOURCES:
+        cols = columns_of(conn, schema, table)
+        if date_col not in cols:
+            continue
+        days = scalar(conn, sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table))) or 0
+        if days > best_days:
+            best, best_days = (schema, table, date_col, cols), days
+    return best
+
+
+def kpi_history(conn: psycopg.Connection, f: Filters) -> Table:
+    """One row per day: every KPI column the warehouse has, over 13 months unless filtered."""
+    source = _kpi_source(conn)
+    if source is None:
+        return Table("kpi_history", "ar_trend", [Column("day", "Fecha", "date")], [])
+    schema, table, date_col, cols = source
+    present = [(k, kind) for k, kind in KPI_COLUMNS if k in cols]
+    missing = [k for k in TILE_KEYS if k not in cols]
+    last = scalar(
+        conn, sql.SQL("select max({}) from {}").format(sql.Identifier(date_col), sql.Identifier(schema, table))
+    )
+    f = f.with_range(last, THIRTEEN_MONTHS)
+    query = sql.SQL("select {day} as day, {cols} from {table} where {day} between %s and %s order by 1").format(
+        day=sql.Identifier(date_col),
+        cols=sql.SQL(", ").join(sql.Identifier(k) for k, _ in present),
+        table=sql.Identifier(schema, table),
+    )
+    rows = fetch(conn, query, (f.date_from, f.date_to)) if present else []
+    columns = [Column("day", "Fecha", "date"), *(Column(k, k, kind) for k, kind in present)]
+    return Table("kpi_history", "ar_trend", columns, rows, notes=[f"missing:{k}" for k in missing])
+
+
+def _aging_range(conn: psycopg.Connection, f: Filters) -> Filters:
+    last = scalar(conn, "select max(valid_to) from intermediate.int_invoice_open_balance_periods_as_of")
+    return f.with_range(last, THIRTEEN_MONTHS)
+
+
+def aging_history(conn: psycopg.Connection, f: Filters) -> Table:
+    """Open amount by aging bucket at the end of each week (weeks ending on the last day shown),
+    from the invoices' open-balance spans; in the chosen currency, else every currency in MXN
+    (at the issue-date rate, as the marts carry it)."""
+    f = _aging_range(conn, f)
+    if f.date_to is None or f.date_from is None:
+        return aging_latest(conn, f, key="aging_history")
+    weeks = max(0, (f.date_to - f.date_from).days // 7)
+    amount = "p.open_amount" if f.currency else "p.open_amount_mxn"
+    query = sql.SQL(
+        """
+        with days as (select %(to)s::date - 7 * k as day from generate_series(0, %(weeks)s) as k),
+        open_at as (
+            select d.day, d.day - i.due_date as days_past_due, {amount} as amount
+            from days d
+            join intermediate.int_invoice_open_balance_periods_as_of p on d.day between p.valid_from and p.valid_to
+            join marts.fct_invoices i on i.invoice_id = p.invoice_id
+            where (%(currency)s::text is null or i.currency = %(currency)s) and {segment}
+        )
+        select day,
+               sum(amount) filter (where days_past_due <= 0) as "current",
+               sum(amount) filter (where days_past_due between 1 and 30) as "1-30",
+               sum(amount) filter (where days_past_due between 31 and 60) as "31-60",
+               sum(amount) filter (where days_past_due between 61 and 90) as "61-90",
+               sum(amount) filter (where days_past_due > 90) as "91+"
+        from open_at group by day order by day
+        """
+    ).format(amount=sql.SQL(amount), segment=_segment_clause("i.customer_id"))
+    params = {"to": f.date_to, "weeks": weeks, "currency": f.currency, "segment": f.segment}
+    rows = fetch(conn, query, params)
+    if not rows:
+        return aging_latest(conn, f, key="aging_history")
+    columns = [Column("day", "Semana al", "date"), *(Column(b, b, "money") for b in BUCKETS)]
+    return Table("aging_history", "aging_history", columns, rows, currency=f.currency or "MXN")
+
+
+def aging_latest(conn: psycopg.Connection, f: Filters, key: str = "aging_latest") -> Table:
+    """The open book of the latest day by bucket (and currency)."""
+    amount = "open_amount" if f.currency else "open_amount_mxn"
+    query = sql.SQL(
+        """
+        select as_of_date as day,
+               sum({amount}) filter (where aging_bucket = 'current') as "current",
+               sum({amount}) filter (where aging_bucket = '1-30') as "1-30",
+               sum({amount}) filter (where aging_bucket = '31-60') as "31-60",
+               sum({amount}) filter (where aging_bucket = '61-90') as "61-90",
+               sum({amount}) filter (where aging_bucket = '91+') as "91+"
+        from marts.fct_open_items
+        where as_of_date = (select max(as_of_date) from marts.fct_open_items)
+          and (%(currency)s::text is null or currency = %(currency)s) and {segment}
+        group by as_of_date
+        """
+    ).format(amount=sql.SQL(amount), segment=_segment_clause("customer_id"))
+    rows = fetch(conn, query, {"currency": f.currency, "segment": f.segment})
+    columns = [Column("day", "Fecha", "date"), *(Column(b, b, "money") for b in BUCKETS)]
+    return Table(key, "aging_history", columns, rows, currency=f.currency or "MXN")
+
+
+def outcomes_by_channel(conn: psycopg.Connection, f: Filters) -> Table:
+    """Per week and channel: messages sent, bounced and opted out, and the rates, from the weekly
+    contact KPI mart (counts rebuilt from the rates when the mart has only rates)."""
+    cols = columns_of(conn, "marts", "fct_contact_kpis_weekly")
+    if not {"week_start", "channel", "messages_sent"} <= cols:
+        return Table("outcomes_by_channel", "outcomes_by_channel", [], [])
+
+    def count(name: str, rate: str) -> sql.Composable:
+        if name in cols:
+            return sql.Identifier(name)
+        if rate in cols:
+            return sql.SQL("round(messages_sent * {})::integer").format(sql.Identifier(rate))
+        return sql.SQL("null::integer")
+
+    def maybe(name: str) -> sql.Composable:
+        return sql.Identifier(name) if name in cols else sql.SQL("null::numeric")
+
+    last = scalar(conn, "select max(week_start) from marts.fct_contact_kpis_weekly")
+    f = f.with_range(last, THIRTEEN_MONTHS)
+    query = sql.SQL(
+        """
+        select week_start, channel, messages_sent, {bounced} as messages_bounced,
+               {opted_out} as messages_opted_out, {bounce_rate} as bounce_rate,
+               {opt_out_rate} as opt_out_rate, {reply_rate} as reply_rate,
+               {promise_kept_rate} as promise_kept_rate, {paid} as paid_after_contact_mxn
+        from marts.fct_contact_kpis_weekly
+        where week_start between %s and %s
+        order by week_start, channel
+        """
+    ).format(
+        bounced=count("messages_bounced", "bounce_rate"),
+        opted_out=count("messages_opted_out", "opt_out_rate"),
+        bounce_rate=maybe("bounce_rate"),
+        opt_out_rate=maybe("opt_out_rate"),
+        reply_rate=maybe("reply_rate"),
+        promise_kept_rate=maybe("promise_kept_rate"),
+        paid=maybe("paid_after_contact_mxn"),
+    )
+    rows = fetch(conn, query, (f.date_from, f.date_to))
+    columns = [
+        Column("week_start", "Semana", "date"),
+        Column("channel", "channel"),
+        Column("messages_sent", "messages", "int"),
+        Column("messages_bounced", "Rebotes / bounces", "int"),
+        Column("messages_opted_out", "Bajas / opt-outs", "int"),
+        Column("bounce_rate", "% rebote / bounce rate", "rate"),
+        Column("opt_out_rate", "% baja / opt-out rate", "rate"),
+        Column("reply_rate", "% respuesta / reply rate", "rate"),
+        Column("promise_kept_rate", "% promesas cumplidas / promises kept", "rate"),
+        Column("paid_after_contact_mxn", "Pagado tras contacto (MXN) / paid after contact", "money"),
+    ]
+    return Table("outcomes_by_channel", "outcomes_by_channel", columns, rows)
+
+
+def recovery(conn: psycopg.Connection, f: Filters) -> Table:
+    """Per week: the share of the amount named in messages that was paid in the attribution
+    window (recovery rate), and the share of resolved promises that were kept."""
+    cols = columns_of(conn, "marts", "fct_message_outcomes")
+    if not {"sent_date", "named_open_amount_mxn", "paid_in_window_mxn"} <= cols:
+        return Table("recovery", "recovery", [], [])
+    promise = "promise_status" in cols
+    last = scalar(conn, "select max(sent_date) from marts.fct_message_outcomes")
+    f = f.with_range(last, THIRTEEN_MONTHS)
+    query = sql.SQL(
+        """
+        select date_trunc('week', sent_date)::date as week_start, count(*) as messages,
+               sum(named_open_amount_mxn) as named_mxn, coalesce(sum(paid_in_window_mxn), 0) as paid_mxn,
+               coalesce(sum(paid_in_window_mxn), 0) / nullif(sum(named_open_amount_mxn), 0) as recovery_rate,
+               {kept} as promise_kept_rate
+        from marts.fct_message_outcomes
+        where sent_date between %(from)s and %(to)s and {segment}
+        group by 1 order by 1
+        """
+    ).format(
+        kept=sql.SQL(
+            "count(*) filter (where promise_status = 'kept')::numeric "
+            "/ nullif(count(*) filter (where promise_status in ('kept', 'broken')), 0)"
+            if promise
+            else "null::numeric"
+        ),
+        segment=_segment_clause("customer_id"),
+    )
+    rows = fetch(conn, query, {"from": f.date_from, "to": f.date_to, "segment": f.segment})
+    columns = [
+        Column("week_start", "Semana", "date"),
+        Column("messages", "messages", "int"),
+        Column("named_mxn", "amount_named", "money"),
+        Column("paid_mxn", "Pagado en ventana (MXN) / paid in window", "money"),
+        Column("recovery_rate", "% recuperación / recovery rate", "rate"),
+        Column("promise_kept_rate", "% promesas cumplidas / promises kept", "rate"),
+    ]
+    return Table("recovery", "recovery", columns, rows)
+
+
+def last_day(conn: psycopg.Connection) -> dt.date | None:
+    """The last day the KPIs have data for (what the tiles are 'as of')."""
+    source = _kpi_source(conn)
+    if source is None:
+        return None
+    schema, table, date_col, _ = source
+    value = scalar(
+        conn, sql.SQL("select max({}) from {}").format(sql.Identifier(date_col), sql.Identifier(schema, table))
+    )
+    return value if isinstance(value, dt.date) else None

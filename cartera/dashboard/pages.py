@@ -1,0 +1,226 @@
+"""The HTML pages: finance dashboard, data and model health, the worklist, a customer, an
+invoice, the batches waiting and one batch. Jinja2 templates (autoescaped) in templates/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from cartera.collector_actions import CALL_OUTCOMES, HOLD_REASONS, OPT_OUT_CHANNELS
+from cartera.dashboard import approvals, charts, finance, health, workspace
+from cartera.dashboard.auth import Principal
+from cartera.dashboard.data_routes import lang_of
+from cartera.dashboard.guards import require
+from cartera.dashboard.i18n import fmt, word
+from cartera.dashboard.tables import SEGMENTS, Filters, Table
+from cartera.db import connect
+
+NUMERIC = {"int", "num", "money", "pct", "rate", "days"}
+TILES = (
+    ("total_ar_mxn", "money"),
+    ("overdue_ar_mxn", "money"),
+    ("pct_current", "pct"),
+    ("dso_countback", "days"),
+    ("dso_simple", "days"),
+    ("best_possible_dso", "days"),
+    ("avg_days_delinquent", "days"),
+    ("cei", "pct"),
+)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("cartera.dashboard", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(NUMERIC=NUMERIC)
+    return env
+
+
+def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    principal: Principal = request.state.principal
+    base = request.scope.get("root_path", "")
+    query = {k: v for k, v in request.query_params.items() if k not in ("lang", "ok", "error")}
+
+    def t(key: str) -> str:
+        return word(key, lang)
+
+    def f(value: Any, kind: str = "text", currency: str = "MXN") -> str:
+        return fmt(value, kind, lang, currency)
+
+    def link(path: str, **params: Any) -> str:
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return f"{base}{path}" + (f"?{urlencode(clean)}" if clean else "")
+
+    html = (
+        _environment()
+        .get_template(template)
+        .render(
+            t=t,
+            f=f,
+            link=link,
+            base=base,
+            lang=lang,
+            other_lang="en" if lang == "es" else "es",
+            query=query,
+            path=request.url.path.removeprefix(base),
+            user=principal,
+            csrf=request.state.csrf or "",
+            ok=request.query_params.get("ok"),
+            error=request.query_params.get("error"),
+            chart_json=lambda option: json.dumps(option, ensure_ascii=False),
+            **context,
+        )
+    )
+    response = HTMLResponse(html)
+    if request.query_params.get("lang") in ("es", "en"):
+        response.set_cookie("cartera_lang", lang, max_age=365 * 86400, samesite="strict", httponly=True, path="/")
+    return response
+
+
+def _filters(request: Request) -> Filters:
+    return replace(Filters.from_query(request.query_params), lang=lang_of(request))
+
+
+def _tiles(history: Table) -> list[dict[str, Any]]:
+    present = {c.key for c in history.columns}
+    tiles = []
+    for key, kind in TILES:
+        if key not in present:
+            tiles.append({"key": key, "kind": kind, "missing": True})
+            continue
+        values = [r.get(key) for r in history.rows if r.get(key) is not None]
+        latest = values[-1] if values else None
+        first = values[0] if values else None
+        delta = latest - first if latest is not None and first is not None and len(values) > 1 else None
+        tiles.append(
+            {
+                "key": key,
+                "kind": kind,
+                "missing": False,
+                "value": latest,
+                "delta": delta,
+                "spark": charts.sparkline(history, key),
+            }
+        )
+    return tiles
+
+
+def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
+    @router.get("/", response_class=HTMLResponse)
+    def dashboard(request: Request) -> HTMLResponse:
+        f = _filters(request)
+        lang = f.lang
+        with connect(dsn()) as conn:
+            history = finance.kpi_history(conn, f)
+            aging = finance.aging_history(conn, f)
+            outcomes = finance.outcomes_by_channel(conn, f)
+            recovery = finance.recovery(conn, f)
+            last_day = finance.last_day(conn)
+        shown = {
+            "kpi_trend": charts.lines(
+                history,
+                "day",
+                ["dso_countback", "dso_simple", "simple_dso", "best_possible_dso", "bpdso", "avg_days_delinquent"],
+                "days",
+                lang,
+            ),
+            "ar_trend": charts.lines(history, "day", ["total_ar_mxn", "overdue_ar_mxn"], "money", lang),
+            "aging_history": charts.stacked_bars(aging, "day", list(finance.BUCKETS), "money", lang),
+            "outcomes_by_channel": charts.by_channel(outcomes, lang),
+            "recovery": charts.lines(recovery, "week_start", ["recovery_rate", "promise_kept_rate"], "rate", lang),
+        }
+        return _render(
+            request,
+            "dashboard.html",
+            filters=f,
+            segments=SEGMENTS,
+            tiles=_tiles(history),
+            last_day=last_day,
+            charts=shown,
+            tables=[history, aging, outcomes, recovery],
+        )
+
+    @router.get("/health", response_class=HTMLResponse)
+    def health_page(request: Request) -> HTMLResponse:
+        f = _filters(request)
+        with connect(dsn()) as conn:
+            auc = health.model_auc(conn, f)
+            quarantine = health.quarantine_daily(conn, f)
+            alerts = health.open_alerts(conn, f)
+            loads = health.latest_loads(conn, f)
+            outbox = health.outbox_by_status(conn, f)
+        shown = {
+            "model_auc": charts.lines(auc, "day", ["auc_test", "auc_baseline"], "num", f.lang),
+            "quarantine": charts.stacked_by(quarantine, "day", "entity", "rows", "num"),
+        }
+        return _render(
+            request, "health.html", filters=f, charts=shown, auc=auc, quarantine=quarantine, alerts=alerts,
+            tables=[loads, outbox],
+        )  # fmt: skip
+
+    @router.get("/worklist", response_class=HTMLResponse)
+    def worklist_page(request: Request) -> HTMLResponse:
+        f = _filters(request)
+        with connect(dsn()) as conn:
+            found = workspace.search(conn, f) if f.q else None
+            listed = workspace.worklist(conn, f)
+        return _render(request, "worklist.html", filters=f, segments=SEGMENTS, found=found, worklist=listed)
+
+    @router.get("/customers/{customer_id}", response_class=HTMLResponse)
+    def customer_page(customer_id: str, request: Request) -> HTMLResponse:
+        f = replace(_filters(request), customer_id=customer_id)
+        with connect(dsn()) as conn:
+            profile = workspace.customer_profile(conn, customer_id, f.lang)
+            tables = [
+                workspace.customer_invoices(conn, f),
+                workspace.customer_messages(conn, f),
+                workspace.customer_decisions(conn, f),
+                workspace.customer_holds(conn, f),
+                workspace.customer_activity(conn, f),
+            ]
+        if profile is None and not any(t.rows for t in tables):
+            raise HTTPException(status_code=404, detail="no such customer")
+        return _render(
+            request, "customer.html", customer_id=customer_id, profile=profile or {}, tables=tables, filters=f,
+            call_outcomes=CALL_OUTCOMES, hold_reasons=HOLD_REASONS, channels=OPT_OUT_CHANNELS,
+        )  # fmt: skip
+
+    @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
+    def invoice_page(invoice_id: str, request: Request) -> HTMLResponse:
+        f = replace(_filters(request), invoice_id=invoice_id)
+        with connect(dsn()) as conn:
+            profile = workspace.invoice_profile(conn, invoice_id, f.lang)
+            if profile is None:
+                raise HTTPException(status_code=404, detail="no such invoice")
+            tables = [workspace.invoice_messages(conn, f), workspace.invoice_decisions(conn, f)]
+        return _render(request, "invoice.html", invoice_id=invoice_id, profile=profile, tables=tables, filters=f)
+
+    @router.get("/batches", response_class=HTMLResponse, dependencies=[Depends(require("admin"))])
+    def batches_page(request: Request) -> HTMLResponse:
+        f = _filters(request)
+        with connect(dsn()) as conn:
+            listed = approvals.batches(conn, f)
+        return _render(request, "batches.html", batches=listed, filters=f)
+
+    @router.get("/batches/{batch_id}", response_class=HTMLResponse, dependencies=[Depends(require("admin"))])
+    def batch_page(batch_id: str, request: Request) -> HTMLResponse:
+        with connect(dsn()) as conn:
+            shown = approvals.batch(conn, batch_id)
+            if shown is None:
+                raise HTTPException(status_code=404, detail="no batch waits or waited for approval under that id")
+            preview = shown["preview"] or {}
+            samples = approvals.samples(conn, [int(i) for i in preview.get("sample_outbox_ids", [])])
+        return _render(request, "batch.html", batch=shown, preview=preview, samples=samples)

@@ -1,0 +1,132 @@
+"""What every page, export and JSON answer is made of: a titled table of typed columns, the
+filters a person set, and reading the warehouse without failing when a stage never ran or a
+column is not there yet (the marts change while the dashboard runs: a missing column is left
+out, a missing table is an empty table)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+SEGMENTS = ("new", "exemplary", "occasional", "at_risk", "chronic")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_ID = re.compile(r"[A-Za-z0-9_.:/-]{1,64}")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # a key of i18n's words, or the text itself
+    kind: str = "text"  # see i18n.Kind
+
+
+@dataclass
+class Table:
+    key: str
+    title: str  # a key of i18n's words
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    currency: str = "MXN"
+
+    def json_rows(self) -> list[dict[str, Any]]:
+        """Rows for the JSON API: numbers as numbers, dates as ISO text."""
+        return [{c.key: json_value(row.get(c.key)) for c in self.columns} for row in self.rows]
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if not value.is_finite() or value != value.to_integral_value() else int(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a person chose: a date range, a currency (None: every currency, in MXN), a segment,
+    and for drill-downs the customer or invoice. Unknown or malformed values are dropped."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    currency: str | None = None
+    segment: str | None = None
+    customer_id: str | None = None
+    invoice_id: str | None = None
+    q: str | None = None
+    lang: str = "es"  # the page's language (reasons are stored in both)
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> Filters:
+        def day(name: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(params.get(name, "").strip())
+            except ValueError:
+                return None
+
+        currency = params.get("currency", "").strip().upper()
+        segment = params.get("segment", "").strip()
+        customer = params.get("customer", "").strip()
+        invoice = params.get("invoice", "").strip()
+        q = params.get("q", "").strip()[:64]
+        return cls(
+            date_from=day("from"),
+            date_to=day("to"),
+            currency=currency if _CURRENCY.fullmatch(currency) else None,
+            segment=segment if segment in SEGMENTS else None,
+            customer_id=customer if _ID.fullmatch(customer) else None,
+            invoice_id=invoice if _ID.fullmatch(invoice) else None,
+            q=q or None,
+        )
+
+    def with_range(self, last: dt.date | None, default_days: int) -> Filters:
+        """The range to show: as chosen, else the ``default_days`` up to ``last`` (the last day
+        with data)."""
+        if last is None:
+            return self
+        to = self.date_to or last
+        return replace(self, date_from=self.date_from or to - dt.timedelta(days=default_days), date_to=to)
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters (for links and the export button)."""
+        out = {
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "currency": self.currency or "",
+            "segment": self.segment or "",
+            "customer": self.customer_id or "",
+            "invoice": self.invoice_id or "",
+            "q": self.q or "",
+        }
+        return {k: v for k, v in out.items() if v}
+
+
+def columns_of(conn: psycopg.Connection, schema: str, table: str) -> set[str]:
+    """The columns a table or view has now; empty when it does not exist."""
+    rows = conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+        (schema, table),
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def fetch(conn: psycopg.Connection, query: Any, params: Any = None) -> list[dict[str, Any]]:
+    """Rows as dicts; a table or column that does not exist (a stage that never ran) is no rows."""
+    try:
+        with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query, params)
+            return list(cur.fetchall())
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn, psycopg.errors.InvalidSchemaName):
+        return []
+
+
+def scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> Any:
+    rows = fetch(conn, query, params)
+    return next(iter(rows[0].values())) if rows else None
