@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -49,6 +50,9 @@ from cartera.db import connect
 from cartera.logs import get_logger
 from cartera.policy.models import Payment
 from cartera.run_dates import BOOKS_TZ
+
+if TYPE_CHECKING:  # only a learned build loads the learner (and numpy)
+    from cartera.learning.production import BuildStrategy
 
 _log = get_logger(__name__)
 IMPLEMENTED_CHANNELS = ("email", "sms", "whatsapp")
@@ -132,11 +136,19 @@ def _collectible(
 
 
 def build_batch(
-    dsn: str, as_of: dt.date, *, planned_at: dt.datetime | None = None, playbook: Playbook | None = None
+    dsn: str,
+    as_of: dt.date,
+    *,
+    planned_at: dt.datetime | None = None,
+    playbook: Playbook | None = None,
+    strategy: BuildStrategy | None = None,
 ) -> BatchSummary:
     """Build the day's batch: candidates from the marts and ml tables for `as_of`, each checked
     at `planned_at` (default :func:`default_planned_at`) and enqueued to send then, or at the
-    next allowed instant when deferred. Escalations go to ops.collection_tasks."""
+    next allowed instant when deferred. Escalations go to ops.collection_tasks.
+    `strategy` (default: the fixed playbook) may change the day's steps (a learned strategy's
+    preventive plan) and pick each message's channel, hour and tone among the arms the policy
+    engine allows (:mod:`cartera.learning.production`); the check below still decides."""
     playbook = playbook or load_playbook()
     planned_at = planned_at or default_planned_at(as_of)
     if planned_at.tzinfo is None:
@@ -146,6 +158,8 @@ def build_batch(
     with connect(dsn) as conn:
         open_items = load_open_items(conn, as_of)
         candidates = build_candidates(open_items, load_segments(conn, as_of), playbook, load_covered(conn))
+        if strategy is not None:
+            candidates = strategy.plan(conn, as_of, candidates)
         statements = _statement_items(open_items)
         due_by_customer: dict[str, list[Candidate]] = {}
         for candidate in candidates:
@@ -195,6 +209,10 @@ def build_batch(
             profile = profiles.get(customer) or ContactProfile(customer_id=customer, timezone=None, has_email=False)
             channel = _choose_channel(message.step, profile)
             message = message.with_channel(channel) if channel else message
+            at = planned_at
+            if strategy is not None and channel is not None:
+                message, at = strategy.choose(conn, message, profile, holds, planned_at, engine, batch_id, as_of)
+                channel = message.channel
             key = outbox.idempotency_key(customer, channel or "-", as_of)
             if customer in messaged_today and not _has_key(conn, key):
                 record(_MESSAGED_TODAY, message, channel)
@@ -210,7 +228,7 @@ def build_batch(
             if decision.verdict == "deny":
                 counts["denied"] += 1
                 continue
-            not_before = planned_at if decision.verdict == "allow" else (decision.next_allowed_at or planned_at)
+            not_before = at if decision.verdict == "allow" else max(at, decision.next_allowed_at or planned_at)
             _, inserted = outbox.enqueue_message(
                 conn,
                 batch_id,
