@@ -5,7 +5,8 @@ One entry point, :func:`render_message`. Every rendering is a statement: each in
 folio and CFDI UUID, issue and due date, days overdue or left (in the right number and tense,
 :mod:`cartera.campaigns.wording`), amount and currency; totals per currency; the date the balance
 was computed; how to pay (bank, CLABE, payment reference); whom to call; how to dispute; the
-creditor's legal name and RFC; the opt-out line.
+creditor's legal name and RFC; its complaints unit (UNE); the opt-out line. What the country's
+content rules require is checked on the result by :mod:`cartera.campaigns.content_check`.
 
 E-mail: each step template (``recordatorio_vencido.j2``…) defines three macros (subject, intro,
 closing) in its tone; the layouts ``_email.txt.j2`` / ``_email.html.j2`` add the rest. HTML is
@@ -27,6 +28,7 @@ from cartera.campaigns import short_texts, wording
 from cartera.campaigns.candidates import OpenItem
 from cartera.campaigns.creditor import Creditor
 from cartera.campaigns.wording import money
+from cartera.channels.whatsapp_templates import TemplateRegistry, registry_from_settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("es-MX", "en-US")
@@ -39,14 +41,19 @@ class RenderedMessage:
     """A message ready for a channel. Contains personal data: never log it.
 
     `subject` and `html` are empty outside e-mail. For WhatsApp outside the 24-hour window
-    `template` names the approved template and `template_variables` fill it; `text` is then the
-    same content as free text (what the content hash and reconciliation see)."""
+    `template` names the approved template and `template_variables` fill it; `template_text` is
+    then the approved body filled with them (what the debtor reads, and what is checked), or None
+    when the template registry does not hold that body (the message cannot be checked), and
+    `text` is `template_text` when known, else the same content as free text. `language` is the
+    one rendered (es-MX or en-US)."""
 
     subject: str
     text: str
     html: str
     template: str | None = None
     template_variables: dict[str, str] = field(default_factory=dict)
+    template_text: str | None = None
+    language: str = "es-MX"
 
     def __repr__(self) -> str:
         return (
@@ -68,6 +75,7 @@ def _environment(language: str) -> jinja2.Environment:
     )
     env.filters["money"] = money
     env.filters["fecha"] = partial(wording.date_text, language=language)
+    env.filters["fecha_calculo"] = partial(wording.calculation_date_text, language=language)
     env.filters["facturas"] = partial(wording.invoices_text, language=language)
     env.filters["first_upper"] = _first_upper
     return env
@@ -142,7 +150,7 @@ def _render_email(template: str, language: str, context: dict[str, Any]) -> Rend
     }
     text = env.get_template(f"{language}/_email.txt.j2").render(context)
     html = env.get_template(f"{language}/_email.html.j2").render(context)
-    return RenderedMessage(subject=" ".join(subject.split()), text=text, html=html)
+    return RenderedMessage(subject=" ".join(subject.split()), text=text, html=html, language=language)
 
 
 def render_message(
@@ -156,10 +164,12 @@ def render_message(
     contact_name: str | None,
     reference: str,
     window_open: bool = False,
+    templates: TemplateRegistry | None = None,
 ) -> RenderedMessage:
     """Render the message of step `template` for `channel` in `language` (unknown languages fall
     back to es-MX). `as_of` is the date the balance was computed; days overdue count from it.
     `window_open`: the debtor wrote on WhatsApp in the last 24 hours (free text allowed).
+    `templates`: the approved WhatsApp templates (default: CARTERA_WHATSAPP_TEMPLATES_FILE).
 
     Raises jinja2.TemplateNotFound when the playbook names a template that does not exist, and
     ValueError for an unknown channel or an empty invoice list."""
@@ -174,14 +184,21 @@ def render_message(
     if channel == "email":
         return _render_email(template, language, context)
     if channel == "sms":
-        return RenderedMessage(subject="", text=short_texts.sms_text(context, language), html="")
+        return RenderedMessage(subject="", text=short_texts.sms_text(context, language), html="", language=language)
     body = short_texts.whatsapp_text(context, language)
     if window_open:
-        return RenderedMessage(subject="", text=body, html="")
+        return RenderedMessage(subject="", text=body, html="", language=language)
+    variables = short_texts.whatsapp_variables(context, language)
+    approved = (templates if templates is not None else registry_from_settings()).get(
+        short_texts.WHATSAPP_TEMPLATE, language
+    )
+    template_text = approved.render(variables) if approved is not None else None
     return RenderedMessage(
         subject="",
-        text=body,
+        text=template_text or body,
         html="",
         template=short_texts.WHATSAPP_TEMPLATE,
-        template_variables=short_texts.whatsapp_variables(context),
+        template_variables=variables,
+        template_text=template_text,
+        language=language,
     )

@@ -1,12 +1,18 @@
 """The short renderings of a statement: SMS, and WhatsApp (free text inside the 24-hour window,
 the approved ``recordatorio_saldo`` utility template outside it).
 
+Every text carries what the content rules of the packs require (docs/contact_policy.md): the
+creditor's legal name and RFC, the amount owed with the date it was calculated, the contact of
+the creditor's complaints unit (UNE), and how to opt out.
+
 SMS budget: at most :data:`SMS_MAX_SEGMENTS` segments where the content allows. Spanish ``á í ó ú``
 are not in GSM-7 and turn the whole text into UCS-2 (70 characters a segment instead of 160),
 so the SMS is written with accents only when it still fits; otherwise the same words without
-them (the usual Mexican SMS spelling), then without the CLABE, then without the phone. The
-creditor's name, the total, the invoice count, the oldest days overdue, the payment reference
-and the opt-out line are always there. ``context`` is :func:`rendering.statement_context`'s.
+them (the usual Mexican SMS spelling), then without the CLABE, then without the collections
+desk's phone, then without the invoice count and the oldest days overdue. What the law requires
+(the identification above), the payment reference and the opt-out line are never dropped: a
+text that is still too long goes out longer rather than without them.
+``context`` is :func:`rendering.statement_context`'s.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from typing import Any
 from cartera.campaigns import wording
 from cartera.channels.sms_segments import sms_segments
 
-SMS_MAX_SEGMENTS = 2
+SMS_MAX_SEGMENTS = 3  # 459 GSM-7 characters: the MX identification needs about 150 of them
 WHATSAPP_TEMPLATE = "recordatorio_saldo"
-WHATSAPP_VARIABLES = ("acreedor", "total", "facturas", "referencia")  # {{1}}…{{4}} of the approved template
+# {{1}}…{{7}} of the approved template (its body per language: whatsapp_templates.demo.yml)
+WHATSAPP_VARIABLES = ("acreedor", "rfc", "fecha_calculo", "total", "facturas", "referencia", "une")
 OPT_OUT_SMS = {"es": "Responda BAJA para no recibir SMS", "en": "Reply STOP to stop these SMS"}
 OPT_OUT_WHATSAPP = {
     "es": "Responda BAJA para no recibir mensajes por WhatsApp.",
@@ -53,23 +60,29 @@ def _sms_variants(context: Mapping[str, Any], language: str) -> list[str]:
     creditor = context["creditor"]
     invoices = wording.invoices_text(int(context["count"]), language)
     clause = oldest_clause(context, language)
+    on = wording.calculation_date_text(context["as_of"], language)
+    who = f"{creditor.legal_name} (RFC {creditor.rfc})"
     if wording.is_english(language):
-        head = f"{creditor.short_name}: balance due {context['total_text']} ({invoices}); {clause}."
+        head = f"{who}: balance as of {on}: {context['total_text']}"
         pay = f" Pay by SPEI to CLABE {creditor.clabe}, ref {context['reference']}."
         short_pay = f" Payment ref {context['reference']}."
         phone = f" Questions: {creditor.contact_phone}."
+        une = f" Complaints (UNE): {creditor.une_contact}."
     else:
-        head = f"{creditor.short_name}: saldo pendiente {context['total_text']} ({invoices}); {clause}."
+        head = f"{who}: saldo al {on}: {context['total_text']}"
         pay = f" Pague por SPEI a la CLABE {creditor.clabe}, ref. {context['reference']}."
         short_pay = f" Referencia de pago: {context['reference']}."
         phone = f" Dudas: {creditor.contact_phone}."
+        une = f" Quejas UNE: {creditor.une_contact}."
+    detail = f"{head} ({invoices}); {clause}."
     opt_out = f" {OPT_OUT_SMS[_lang(language)]}"
-    full = head + pay + phone + opt_out
+    full = detail + pay + phone + une + opt_out
     return [
         full,
         full.translate(_PLAIN),
-        (head + short_pay + phone + opt_out).translate(_PLAIN),
-        (head + short_pay + opt_out).translate(_PLAIN),
+        (detail + short_pay + phone + une + opt_out).translate(_PLAIN),
+        (detail + short_pay + une + opt_out).translate(_PLAIN),
+        (head + "." + short_pay + une + opt_out).translate(_PLAIN),
     ]
 
 
@@ -90,7 +103,7 @@ def whatsapp_text(context: Mapping[str, Any], language: str) -> str:
     if wording.is_english(language):
         lines.append(f"Hello{' ' + name if name else ''}, this is {creditor.legal_name} (RFC {creditor.rfc}).")
         lines.append(
-            f"Balance as of {wording.date_text(context['as_of'], language)}: {context['total_text']} "
+            f"Balance as of {wording.calculation_date_text(context['as_of'], language)}: {context['total_text']} "
             f"({wording.invoices_text(int(context['count']), language)}); {context['summary']}."
         )
         for inv in context["invoices"]:
@@ -102,10 +115,11 @@ def whatsapp_text(context: Mapping[str, Any], language: str) -> str:
             f"Questions: {creditor.contact_name}, {creditor.contact_phone} ({context['contact_hours']}). "
             "If an invoice is wrong, reply here and tell us why."
         )
+        lines.append(f"Complaints: our Specialized Unit for User Attention (UNE), {creditor.une_contact}.")
     else:
         lines.append(f"Hola{' ' + name if name else ''}, le escribimos de {creditor.legal_name} (RFC {creditor.rfc}).")
         lines.append(
-            f"Saldo al {wording.date_text(context['as_of'], language)}: {context['total_text']} "
+            f"Saldo al {wording.calculation_date_text(context['as_of'], language)}: {context['total_text']} "
             f"({wording.invoices_text(int(context['count']), language)}); {context['summary']}."
         )
         for inv in context["invoices"]:
@@ -117,17 +131,24 @@ def whatsapp_text(context: Mapping[str, Any], language: str) -> str:
             f"Dudas: {creditor.contact_name}, {creditor.contact_phone} ({context['contact_hours']}). "
             "Si alguna factura tiene un problema, respóndanos aquí y díganos cuál."
         )
+        lines.append(f"Quejas: Unidad Especializada de Atención a Usuarios (UNE), {creditor.une_contact}.")
     lines.append(OPT_OUT_WHATSAPP[_lang(language)])
     return "\n".join(lines)
 
 
-def whatsapp_variables(context: Mapping[str, Any]) -> dict[str, str]:
-    """The ``recordatorio_saldo`` template's variables: creditor, total, invoice count, reference."""
+def whatsapp_variables(context: Mapping[str, Any], language: str) -> dict[str, str]:
+    """The ``recordatorio_saldo`` template's variables (:data:`WHATSAPP_VARIABLES`): the creditor's
+    legal name and RFC, the calculation date, the total, the invoice count ('2 facturas'), the
+    payment reference and the complaints unit's contact, in `language`."""
+    creditor = context["creditor"]
     return {
-        "acreedor": str(context["creditor"].short_name),
+        "acreedor": str(creditor.legal_name),
+        "rfc": str(creditor.rfc),
+        "fecha_calculo": wording.calculation_date_text(context["as_of"], language),
         "total": str(context["total_text"]),
-        "facturas": str(context["count"]),
+        "facturas": wording.invoices_text(int(context["count"]), language),
         "referencia": str(context["reference"]),
+        "une": str(creditor.une_contact),
     }
 
 

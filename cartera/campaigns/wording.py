@@ -13,6 +13,10 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_EN_MONTHS_LONG = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 
 def money(amount: Decimal | float | int, currency: str = "MXN") -> str:
@@ -30,6 +34,14 @@ def date_text(day: dt.date, language: str) -> str:
     """16/11/2026 (es-MX) or Nov 16, 2026 (en-US)."""
     if is_english(language):
         return f"{_EN_MONTHS[day.month - 1]} {day.day}, {day.year}"
+    return day.strftime("%d/%m/%Y")
+
+
+def calculation_date_text(day: dt.date, language: str) -> str:
+    """The date the balance was calculated, as the content rules read it: 10/03/2026 (es-MX) or
+    March 10, 2026 (en-US; the month in full, as MX-CONDUSEF-2014/calculation_date looks for it)."""
+    if is_english(language):
+        return f"{_EN_MONTHS_LONG[day.month - 1]} {day.day}, {day.year}"
     return day.strftime("%d/%m/%Y")
 
 

@@ -12,6 +12,14 @@ the YAML file in ``CARTERA_WHATSAPP_TEMPLATES_FILE``, maps them::
       languages:
         es: HX0123456789abcdef0123456789abcdef
         en: HXfedcba9876543210fedcba9876543210
+      body:                       # optional: the approved text, word for word, per language
+        es: "Hola {{1}}, su saldo de {{2}} venció el {{3}}."
+        en: "Hello {{1}}, your balance of {{2}} was due on {{3}}."
+
+`body` is the text WhatsApp approved, with its ``{{n}}`` placeholders: with it the message the
+debtor will read can be rendered (:meth:`WhatsAppTemplate.render`) and checked against the
+country's content rules before it is sent. A template without its body cannot be checked, and
+the campaigns refuse to send it (docs/contact_policy.md).
 
 A Meta Cloud API channel would keep the same file shape with its own template names in place of
 Content SIDs.
@@ -21,7 +29,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +39,9 @@ import yaml
 
 from cartera.errors import ConfigurationError
 
+DEMO_TEMPLATES_FILE = Path(__file__).with_name("whatsapp_templates.demo.yml")  # made-up SIDs, fake Twilio only
 _CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
+_PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 ALLOWED_CATEGORIES = frozenset({"utility"})
 
 
@@ -41,6 +53,7 @@ class WhatsAppTemplate:
     language: str
     content_sid: str
     variables: tuple[str, ...] = ()
+    body: str | None = None  # the approved text with {{1}}, {{2}}… (None: not held here)
 
     def content_variables(self, values: dict[str, str]) -> str:
         """The ``ContentVariables`` JSON: our named values in the template's ``{{n}}`` order.
@@ -48,6 +61,17 @@ class WhatsAppTemplate:
         if not self.variables:
             return json.dumps(values, ensure_ascii=False, sort_keys=True)
         return json.dumps({str(i): values[name] for i, name in enumerate(self.variables, start=1)}, ensure_ascii=False)
+
+    def render(self, values: Mapping[str, str]) -> str | None:
+        """The approved body with each ``{{n}}`` replaced by our value for the n-th variable: the
+        text the debtor reads. None when the registry does not hold the body. Raises KeyError
+        naming the first missing variable."""
+        if self.body is None:
+            return None
+        names = self.variables
+        return _PLACEHOLDER.sub(
+            lambda m: values[names[int(m.group(1)) - 1]] if names else values[m.group(1)], self.body
+        )
 
 
 class TemplateRegistry:
@@ -88,12 +112,15 @@ class TemplateRegistry:
             variables = spec.get("variables") or []
             if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
                 raise ConfigurationError(f"{source}: template {name!r}: `variables` must be a list of names")
+            bodies = _bodies(spec.get("body"), spec["languages"], len(variables), f"{source}: template {name!r}")
             for language, sid in spec["languages"].items():
                 if not isinstance(sid, str) or not _CONTENT_SID.match(sid):
                     raise ConfigurationError(
                         f"{source}: template {name!r} language {language!r}: expected a Content SID (HX + 32 hex)"
                     )
-                templates.append(WhatsAppTemplate(str(name), str(language), sid, tuple(variables)))
+                templates.append(
+                    WhatsAppTemplate(str(name), str(language), sid, tuple(variables), bodies.get(str(language)))
+                )
         return cls(templates)
 
     @classmethod
@@ -103,3 +130,39 @@ class TemplateRegistry:
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigurationError(f"cannot read WhatsApp templates file {path}: {type(exc).__name__}") from None
         return cls.from_mapping(data, source=str(path))
+
+
+def _bodies(spec: Any, languages: Mapping[str, Any], variables: int, where: str) -> dict[str, str]:
+    """The `body` entry checked: a text per language of the template, whose placeholders are
+    ``{{1}}``…``{{n}}`` of its n variables (any number when it declares none)."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise ConfigurationError(f"{where}: `body` must map a language to the approved text")
+    bodies: dict[str, str] = {}
+    for language, text in spec.items():
+        if str(language) not in {str(k) for k in languages}:
+            raise ConfigurationError(f"{where}: `body` has language {language!r}, which is not in `languages`")
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigurationError(f"{where}: `body` for {language!r} must be the approved text")
+        numbers = {int(n) for n in _PLACEHOLDER.findall(text)}
+        if variables and not numbers <= set(range(1, variables + 1)):
+            raise ConfigurationError(
+                f"{where}: `body` for {language!r} uses placeholders {sorted(numbers)}; "
+                f"`variables` names only {{{{1}}}}…{{{{{variables}}}}}"
+            )
+        bodies[str(language)] = text
+    return bodies
+
+
+@lru_cache(maxsize=4)
+def _registry_at(path: str | None) -> TemplateRegistry:
+    return TemplateRegistry.from_file(Path(path)) if path else TemplateRegistry()
+
+
+def registry_from_settings() -> TemplateRegistry:
+    """The registry in CARTERA_WHATSAPP_TEMPLATES_FILE (empty when unset), read once per file."""
+    from cartera.config import get_settings
+
+    path = get_settings().whatsapp_templates_file
+    return _registry_at(str(path) if path else None)

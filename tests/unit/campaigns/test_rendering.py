@@ -12,6 +12,9 @@ from cartera.campaigns.candidates import OpenItem
 from cartera.campaigns.playbook import load_playbook
 from cartera.campaigns.rendering import RenderedMessage, money, render_message
 from cartera.campaigns.short_texts import WHATSAPP_TEMPLATE, WHATSAPP_VARIABLES
+from cartera.channels.whatsapp_templates import DEMO_TEMPLATES_FILE, TemplateRegistry
+
+DEMO_REGISTRY = TemplateRegistry.from_file(DEMO_TEMPLATES_FILE)
 
 AS_OF = dt.date(2026, 3, 10)
 UUID_1 = "5FB2822E-396D-4725-8521-CDC4BDD20CCF"
@@ -70,6 +73,21 @@ def test_the_email_says_how_to_pay_whom_to_call_how_to_dispute_and_who_collects(
             assert "aclaraciones@example.com" in part and "CFDI" in part
             assert "RFC DEJ200101AA0" in part and CREDITOR.legal_name in part.replace("&amp;", "&")
     assert "lunes a viernes" in render().text and "Monday to Friday" in render(language="en-US").text
+
+
+def test_every_part_of_every_rendering_gives_the_complaints_unit_and_the_calculation_date() -> None:
+    for language, une, calculated in (
+        ("es-MX", "Unidad Especializada de Atención a Usuarios (UNE)", "Saldo calculado al 10/03/2026"),
+        ("en-US", "Specialized Unit for User Attention (UNE)", "Balance calculated as of March 10, 2026"),
+    ):
+        email = render(language=language)
+        for part in (email.text, email.html):
+            assert une in part and "55 0000 0001" in part and "une@example.com" in part and calculated in part
+        for message in (
+            render(language=language, channel="whatsapp", window_open=True),
+            render(language=language, channel="sms"),
+        ):
+            assert "UNE" in message.text and "55 0000 0001, une@example.com" in message.text
 
 
 def test_one_invoice_is_singular_and_a_past_date_is_past_tense() -> None:
@@ -133,15 +151,31 @@ def test_sms_is_plain_text_with_the_essentials() -> None:
 
 
 def test_whatsapp_outside_the_window_uses_the_approved_template_with_its_variables() -> None:
-    message = render(channel="whatsapp")
+    message = render(channel="whatsapp", templates=DEMO_REGISTRY)
     assert message.template == WHATSAPP_TEMPLATE
     assert set(message.template_variables) == set(WHATSAPP_VARIABLES)
     assert message.template_variables == {
-        "acreedor": "Distribuidora Ejemplo",
+        "acreedor": "Distribuidora Ejemplo S.A. de C.V.",
+        "rfc": "DEJ200101AA0",
+        "fecha_calculo": "10/03/2026",
         "total": "$12,345.67 MXN + $1,000.00 USD",
-        "facturas": "2",
+        "facturas": "2 facturas",
         "referencia": "CLI010101AB1",
+        "une": "55 0000 0001, une@example.com",
     }
+    # What the debtor reads is the approved body with those values, and that is the text judged.
+    assert message.template_text is not None and message.text == message.template_text
+    assert message.text.startswith("Hola, le escribimos de Distribuidora Ejemplo S.A. de C.V. (RFC DEJ200101AA0).")
+    assert "Su saldo al 10/03/2026 es de $12,345.67 MXN + $1,000.00 USD (2 facturas)." in message.text
+    assert "(UNE), 55 0000 0001, une@example.com." in message.text and "{{" not in message.text
+    english = render(channel="whatsapp", language="en-US", templates=DEMO_REGISTRY)
+    assert "Your balance as of March 10, 2026 is $12,345.67 MXN + $1,000.00 USD (2 invoices)." in english.text
+
+
+def test_a_whatsapp_template_whose_approved_body_is_not_held_has_no_template_text() -> None:
+    message = render(channel="whatsapp", templates=TemplateRegistry())
+    assert message.template == WHATSAPP_TEMPLATE and message.template_text is None
+    assert "F-1001" in message.text  # the free text stands in, for reconciliation only
 
 
 def test_whatsapp_inside_the_window_is_free_text_listing_each_invoice() -> None:
