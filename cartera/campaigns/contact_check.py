@@ -10,7 +10,8 @@ Two layers, in order:
 2. **Contact law** (:mod:`cartera.policy`, the country's rule pack plus the creditor's settings):
    contact window in the debtor's zone, frequency caps across channels, quiet period after a
    payment, holds with an end (a promise to pay defers to its date plus grace), opt-outs and
-   channel consent. The engine's verdict (allow, defer with the exact next allowed instant, or
+   channel consent, and — when the caller passes the report of the rendered text
+   (:mod:`cartera.campaigns.content_check`) — what the message says. The engine's verdict (allow, defer with the exact next allowed instant, or
    deny), its rule id and its rule-pack version are returned, and the service writes them to
    ``ops.policy_decisions``.
 
@@ -31,6 +32,7 @@ import yaml
 from cartera.campaigns.candidates import Candidate
 from cartera.errors import PolicyError
 from cartera.policy import models as pm
+from cartera.policy.content import ContentReport
 from cartera.policy.engine import PolicyEngine
 
 Verdict = Literal["allow", "defer", "deny"]
@@ -215,13 +217,16 @@ def check(
     *,
     payments: Sequence[pm.Payment] = (),
     engine: PolicyEngine | None = None,
+    content: ContentReport | None = None,
 ) -> Decision:
     """Decide whether `candidate` may be sent at `at` (timezone-aware).
 
     `history` holds the reminders already sent (or, at build time, already scheduled) to this
     customer on any channel, excluding this candidate itself. `candidate.invoices` must reflect
     the invoices' state as of `at` (the caller re-reads them before sending). `payments` are the
-    customer's recent payments (quiet period after a payment)."""
+    customer's recent payments (quiet period after a payment). `content`: the content report of
+    the rendered message (:func:`cartera.campaigns.content_check.check_rendered`, with the same
+    engine): its violations deny with their rule ids, and its SHA-256 is kept with the decision."""
     if at.tzinfo is None:
         raise ValueError("check() needs a timezone-aware instant")
     denials = invoice_denials(candidate, holds, at)
@@ -243,7 +248,9 @@ def check(
 
     asked = pm.Candidate(profile.customer_id, channel, candidate.invoice_ids, at)
     engine_holds = [h.for_policy() for h in holds if h.customer_id == candidate.customer_id and h.opened_at <= at]
-    verdict = (engine or policy_engine()).decide(asked, policy_profile, history, engine_holds, payments)
+    verdict = (engine or policy_engine()).decide(
+        asked, policy_profile, history, engine_holds, payments, content=content
+    )
     return Decision(
         verdict.verdict,
         verdict.reason_code,

@@ -37,10 +37,11 @@ from cartera import alerts
 from cartera.campaigns import attempts, message_context, outbox
 from cartera.campaigns import contact_data as data
 from cartera.campaigns.candidates import Candidate
-from cartera.campaigns.contact_check import check
+from cartera.campaigns.contact_check import check, policy_engine
+from cartera.campaigns.content_check import check_rendered, content_version
 from cartera.campaigns.creditor import creditor_from_settings
 from cartera.campaigns.decisions import audit_policy, step_of
-from cartera.campaigns.rendering import render_message
+from cartera.campaigns.rendering import RenderedMessage, render_message
 from cartera.channels import Channel, ChannelError, OutboundMessage, ReconciliationUnavailable
 from cartera.db import connect
 from cartera.errors import ConfigurationError
@@ -392,7 +393,40 @@ def _send_one(
     history = data.load_history(conn, row.customer_id, include_scheduled=False, exclude_outbox_id=row.outbox_id)
     candidate = Candidate(row.customer_id, "new", step_of(row), items, channel=row.channel)
     payments = data.load_recent_payments(conn, row.customer_id, now)
-    decision = check(candidate, profile, history, holds, now, payments=payments)
+    # Render first, so the law judges the exact text that would leave (content rules).
+    recipient = data.load_recipient(conn, row.customer_id)
+    address = recipient.address_for(row.channel) if recipient else None
+    rendered: RenderedMessage | None = None
+    template_error: str | None = None
+    report = None
+    engine = policy_engine()
+    if recipient is not None and address and all(item.is_open for item in items):
+        creditor = creditor_from_settings(opts.company_name)
+        try:
+            rendered = render_message(
+                row.channel,
+                row.template,
+                recipient.language,
+                invoices=items,
+                as_of=snapshot_date or row.as_of_date,
+                creditor=creditor,
+                contact_name=recipient.contact_name,
+                reference=message_context.payment_reference(conn, row.customer_id),
+                window_open=row.channel == "whatsapp"
+                and message_context.whatsapp_window_open(conn, row.customer_id, now),
+            )
+        except jinja2.TemplateError as exc:
+            template_error = f"template_error {type(exc).__name__}"
+        else:
+            report = check_rendered(
+                engine,
+                rendered,
+                channel=row.channel,
+                country=profile.country,
+                is_consumer=profile.is_consumer,
+                creditor=creditor,
+            )
+    decision = check(candidate, profile, history, holds, now, payments=payments, engine=engine, content=report)
     audit_policy(conn, decision, "send", now, batch_id=row.batch_id, outbox_id=row.outbox_id, key=row.idempotency_key)
     outbox.record_decision(
         conn,
@@ -415,26 +449,12 @@ def _send_one(
         outbox.mark_deferred(conn, row.outbox_id, now, decision.next_allowed_at or now, decision.reason_code)
         summary.deferred += 1
         return
-    recipient = data.load_recipient(conn, row.customer_id)
-    address = recipient.address_for(row.channel) if recipient else None
     if recipient is None or not address:
         outbox.mark_cancelled(conn, row.outbox_id, now, "no_address")
         summary.cancelled += 1
         return
-    try:
-        rendered = render_message(
-            row.channel,
-            row.template,
-            recipient.language,
-            invoices=items,
-            as_of=snapshot_date or row.as_of_date,
-            creditor=creditor_from_settings(opts.company_name),
-            contact_name=recipient.contact_name,
-            reference=message_context.payment_reference(conn, row.customer_id),
-            window_open=row.channel == "whatsapp" and message_context.whatsapp_window_open(conn, row.customer_id, now),
-        )
-    except jinja2.TemplateError as exc:
-        outbox.mark_failed(conn, row.outbox_id, now, f"template_error {type(exc).__name__}", now, give_up=True)
+    if rendered is None:  # a template that does not render: a person fixes it, nothing is sent
+        outbox.mark_failed(conn, row.outbox_id, now, template_error or "template_error", now, give_up=True)
         summary.failed += 1
         return
     message = OutboundMessage(
@@ -459,7 +479,7 @@ def _send_one(
         channel=row.channel,
         provider=channel.provider,
         at=now,
-        content_sha256=attempts.content_hash(rendered.subject, rendered.text),
+        content_sha256=content_version(rendered),  # the version the send decision judged
         dispatcher=dispatcher,
     )
     conn.commit()  # the attempt is durable before the request leaves (and the lock is released)

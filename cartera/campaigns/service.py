@@ -10,7 +10,10 @@ Guarantees:
 * build is idempotent: rebuilding a day inserts nothing new (keys + ON CONFLICT DO NOTHING, a
   customer with a row that day gets no other, and (step, invoice) pairs already fired are not
   candidates again);
-* every allow/defer/deny lands in ops.contact_decisions (and the engine's in ops.policy_decisions).
+* every allow/defer/deny lands in ops.contact_decisions (and the engine's in ops.policy_decisions);
+* the message is rendered for its channel as dispatch will render it and its text checked against
+  the country's content rules (:mod:`cartera.campaigns.content_check`): a template that breaks the
+  law is denied here, with the rule id, before the batch is approved — and again at send.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import jinja2
 import psycopg
 
 from cartera.campaigns import contact_data as data
-from cartera.campaigns import outbox
+from cartera.campaigns import message_context, outbox
 from cartera.campaigns.candidates import (
     Candidate,
     OpenItem,
@@ -42,12 +46,16 @@ from cartera.campaigns.contact_check import (
     invoice_denials,
     policy_engine,
 )
-from cartera.campaigns.creditor import creditor_from_settings
+from cartera.campaigns.content_check import check_rendered
+from cartera.campaigns.creditor import Creditor, creditor_from_settings
 from cartera.campaigns.daily_message import merge_day
 from cartera.campaigns.decisions import audit_policy
 from cartera.campaigns.playbook import Playbook, Step, load_playbook
+from cartera.campaigns.rendering import render_message
 from cartera.db import connect
 from cartera.logs import get_logger
+from cartera.policy.content import ContentReport
+from cartera.policy.engine import PolicyEngine
 from cartera.policy.models import Payment
 from cartera.run_dates import BOOKS_TZ
 
@@ -154,7 +162,7 @@ def build_batch(
     if planned_at.tzinfo is None:
         raise ValueError("planned_at must be timezone-aware")
     counts = {"candidates": 0, "enqueued": 0, "escalated": 0, "denied": 0, "deferred": 0}
-    creditor_from_settings()  # a malformed CLABE or RFC fails the build, not each send
+    creditor = creditor_from_settings()  # a malformed CLABE or RFC fails the build, not each send
     with connect(dsn) as conn:
         open_items = load_open_items(conn, as_of)
         candidates = build_candidates(open_items, load_segments(conn, as_of), playbook, load_covered(conn))
@@ -219,7 +227,10 @@ def build_batch(
                 continue
             history = data.load_history(conn, customer, include_scheduled=True)
             payments: list[Payment] = data.load_recent_payments(conn, customer, planned_at)
-            decision = check(message, profile, history, holds, planned_at, payments=payments, engine=engine)
+            report = _content_report(conn, engine, message, profile, creditor, as_of, planned_at)
+            decision = check(
+                message, profile, history, holds, planned_at, payments=payments, engine=engine, content=report
+            )
             audit_policy(conn, decision, "build", planned_at, batch_id=batch_id, key=key)
             record(decision, message, channel, key)
             for covered in live:  # the other due steps say where they went
@@ -244,6 +255,46 @@ def build_batch(
         outbox.close_batch(conn, batch_id, playbook.version, planned_at, counts)
     _log.info("campaign batch %s: %s", batch_id, counts)
     return BatchSummary(batch_id=batch_id, as_of=as_of, **counts)
+
+
+def _content_report(
+    conn: psycopg.Connection,
+    engine: PolicyEngine,
+    message: Candidate,
+    profile: ContactProfile,
+    creditor: Creditor,
+    as_of: dt.date,
+    planned_at: dt.datetime,
+) -> ContentReport | None:
+    """The content check of `message` rendered as dispatch would render it at `planned_at`
+    (same function, channel, language and template); None when it cannot be rendered for want of
+    a channel or an address (the check then denies for that reason). A template that fails to
+    render is left to dispatch, which fails the row for a person to fix."""
+    channel = message.channel
+    if channel is None or not message.invoices or message.step.template is None:
+        return None
+    recipient = data.load_recipient(conn, message.customer_id)
+    if recipient is None or not recipient.address_for(channel):
+        return None
+    try:
+        rendered = render_message(
+            channel,
+            message.step.template,
+            recipient.language,
+            invoices=message.invoices,
+            as_of=as_of,
+            creditor=creditor,
+            contact_name=recipient.contact_name,
+            reference=message_context.payment_reference(conn, message.customer_id),
+            window_open=channel == "whatsapp"
+            and message_context.whatsapp_window_open(conn, message.customer_id, planned_at),
+        )
+    except jinja2.TemplateError as exc:
+        _log.warning("build: template %s does not render (%s)", message.step.template, type(exc).__name__)
+        return None
+    return check_rendered(
+        engine, rendered, channel=channel, country=profile.country, is_consumer=profile.is_consumer, creditor=creditor
+    )
 
 
 def _has_key(conn: psycopg.Connection, key: str) -> bool:

@@ -11,6 +11,19 @@ from campaign_inputs import API_KEY, seed_inputs
 
 from cartera.channels.fake_sendgrid import FakeSendGrid
 from cartera.channels.sendgrid_email import SendGridEmailChannel
+from cartera.channels.whatsapp_templates import DEMO_TEMPLATES_FILE
+from cartera.config import get_settings
+
+
+@pytest.fixture(autouse=True)
+def whatsapp_templates(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The demo registry of approved WhatsApp templates (with their bodies), as the demo runs:
+    without the approved text a WhatsApp template cannot be checked and is never sent."""
+    monkeypatch.setenv("CARTERA_WHATSAPP_TEMPLATES_FILE", str(DEMO_TEMPLATES_FILE))
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture
