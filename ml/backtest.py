@@ -214,7 +214,10 @@ def run_backtest(
         if split.test.empty:
             # A month with no labelled test invoice (e.g. the last origin of a fully settled file):
             # nothing to measure, so no model is fitted for it; the origin says so.
-            origins.append({"cutoff": split.cutoff.isoformat(), "n_train": len(split.train), "n_test": 0})
+            # roc_auc None like a month with one outcome only: the report's table of origins reads it.
+            origins.append(
+                {"cutoff": split.cutoff.isoformat(), "n_train": len(split.train), "n_test": 0, "roc_auc": None}
+            )
             continue
         fitted = fit_on_split(split, features, names)
         test = fitted.test
