@@ -184,3 +184,16 @@ def test_a_denial_wins_over_a_deferral() -> None:
 def test_a_naive_instant_is_refused() -> None:
     with pytest.raises(ValueError):
         check(candidate(), profile(), [], [], dt.datetime(2026, 3, 10, 12, 0))
+
+
+def test_a_content_violation_denies_with_its_rule_and_the_text_version_is_kept() -> None:
+    from cartera.campaigns.contact_check import policy_engine
+
+    engine = policy_engine()
+    text = "Distribuidora Ejemplo S.A. de C.V. le recuerda su saldo; informaremos a su empleador."
+    report = engine.check_content(text, "es-MX", "MX", channel="email", is_consumer=False)
+    decision = check(candidate(), profile(), [], [], NOON, engine=engine, content=report)
+    assert (decision.verdict, decision.reason_code) == ("deny", "content_missing")  # the first failing rule
+    assert decision.policy is not None and decision.policy.content_sha256 == report.content_sha256
+    assert "MX-CONDUSEF-2014/no_third_party_mentions" in {r.rule_id for r in decision.policy.reasons}
+    assert check(candidate(), profile(), [], [], NOON, engine=engine).policy.content_sha256 is None  # type: ignore[union-attr]
