@@ -128,21 +128,31 @@ def test_the_primary_contact_is_the_first_by_id_with_a_bcp47_language(book_rows:
     }
 
 
-def test_the_kpi_table_has_one_row_per_day_for_90_days(book_rows: Rows) -> None:
+def test_the_kpi_table_has_one_row_per_day_from_the_first_invoice_to_the_last_day_with_data(book_rows: Rows) -> None:
     span = one(
-        book_rows, "select count(*) as days, min(kpi_date) as first, max(kpi_date) as last from marts.fct_ar_kpi_daily"
+        book_rows,
+        "select count(*) as days, min(kpi_date) as first, max(kpi_date) as last, max(data_through) as data_through"
+        " from marts.fct_ar_kpi_daily",
     )
 
-    assert span == {"days": 90, "first": dt.date(2026, 8, 27), "last": dt.date(2026, 11, 24)}
+    # Built as of 2026-11-24; the last posting is P005's allocation on 2026-11-23.
+    assert span == {
+        "days": 176,
+        "first": dt.date(2026, 6, 1),
+        "last": dt.date(2026, 11, 23),
+        "data_through": dt.date(2026, 11, 23),
+    }
 
 
-def test_the_last_kpi_day_adds_up_the_open_items(book_rows: Rows) -> None:
-    kpi = one(book_rows, "select * from marts.fct_ar_kpi_daily where kpi_date = %s", dt.date(2026, 11, 24))
+def test_the_last_kpi_day_adds_up_the_open_items_at_the_closing_rate(book_rows: Rows) -> None:
+    kpi = one(book_rows, "select * from marts.fct_ar_kpi_daily where kpi_date = %s", dt.date(2026, 11, 23))
 
-    # 6,600 + 18,500 + 2,320 + 5,400 + 3,480; everything but I002 is past due
+    # 6,600 + 1,000 USD x 18.60 + 2,320 + 300 USD x 18.60 + 3,480; everything but I002 is past due.
+    # At the issue-date rates (18.50 and 18.00) the same book is 36,300.00.
     assert (kpi["total_ar_mxn"], kpi["overdue_ar_mxn"], kpi["open_invoices"]) == (
-        Decimal("36300.00"),
-        Decimal("17800.00"),
+        Decimal("36580.00"),
+        Decimal("17980.00"),
         5,
     )
-    assert kpi["pct_current"] == Decimal("50.96")
+    assert (kpi["open_mxn_at_issue_rate"], kpi["fx_revaluation_mxn"]) == (Decimal("36300.00"), Decimal("280.00"))
+    assert kpi["pct_current"] == Decimal("50.85")
