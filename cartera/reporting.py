@@ -26,18 +26,35 @@ def _fmt(value: Any, suffix: str = "") -> str:
         return str(value)
 
 
+_KPI_LEGEND = (
+    "as of: the business date; data thru: the last day with posted data (its KPIs are that day's).\n"
+    "AR, FX reval., overdue: MXN at the day's closing rate (FX reval. = AR − AR at issue-date rates).\n"
+    "DSO cb: DSO by countback; DSO simple: AR / credit sales of the last 90 days × 90; best DSO: current AR / the "
+    "same sales × 90.\n"
+    "ADD: average days delinquent = DSO simple − best DSO (days of sales owed to late payment; not the days past due "
+    "of overdue invoices,\n"
+    "     which is DPD overdue: their amount-weighted average days past due). CEI: collection effectiveness over 30 days."
+)
+
+
 def kpi_table(rows: Sequence[KpiSnapshot]) -> str:
+    """The KPI history, newest first, with a legend of what each column means."""
     if not rows:
         return "no KPI snapshots yet: run the kpi_snapshot DAG (or `make demo`)"
-    header = f"{'date':<11} {'AR (MXN)':>16} {'overdue (MXN)':>16} {'% current':>9} {'DSO':>7} {'CEI':>7} {'ADD':>6} {'open':>6}"
+    header = (
+        f"{'as of':<10} {'data thru':<10} {'AR (MXN)':>15} {'FX reval.':>11} {'overdue (MXN)':>15} {'% current':>9} "
+        f"{'DSO cb':>7} {'DSO simple':>10} {'best DSO':>8} {'ADD':>6} {'DPD overdue':>11} {'CEI':>7} {'open':>6}"
+    )
     lines = [header, "-" * len(header)]
     for r in rows:
+        through = r.data_through.isoformat() if r.data_through else "—"
         lines.append(
-            f"{r.snapshot_date.isoformat():<11} {_fmt(r.total_ar_mxn):>16} {_fmt(r.overdue_ar_mxn):>16} "
-            f"{_fmt(r.pct_current):>9} {_fmt(r.dso_countback):>7} {_fmt(r.cei):>7} {_fmt(r.avg_days_delinquent):>6} "
-            f"{_fmt(r.open_invoices):>6}"
+            f"{r.as_of_date.isoformat():<10} {through:<10} {_fmt(r.total_ar_mxn):>15} {_fmt(r.fx_revaluation_mxn):>11} "
+            f"{_fmt(r.overdue_ar_mxn):>15} {_fmt(r.pct_current):>9} {_fmt(r.dso_countback):>7} "
+            f"{_fmt(r.dso_simple):>10} {_fmt(r.best_possible_dso):>8} {_fmt(r.avg_days_delinquent):>6} "
+            f"{_fmt(r.avg_days_past_due_overdue):>11} {_fmt(r.cei):>7} {_fmt(r.open_invoices):>6}"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", _KPI_LEGEND])
 
 
 def _scalar(conn: Any, query: str, params: Sequence[Any] = ()) -> Any:
