@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # uv from the PATH, or bootstrapped with pip into .tools/ (never into .venv, which uv manages).
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: install demo test test-fast lint format bench clean up requirements
+.PHONY: install demo test test-fast test-browser browser-deps lint format bench clean up requirements
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -26,6 +26,13 @@ test: install lint  ## Lint, then the whole suite (unit, integration on a real P
 
 test-fast: install  ## Unit tests only
 	$(BIN)/pytest tests/unit -q
+
+browser-deps:  ## Headless Chromium and its driver from Debian's packages (no browser download)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+
+test-browser: install browser-deps  ## The dashboard in Chromium behind a real Airflow API server; screenshots to docs/screenshots/
+	CARTERA_SCREENSHOTS=1 $(BIN)/pytest tests/browser -m browser -p no:cacheprovider
 
 lint: install  ## ruff (lint + format check) and mypy (strict) on the core package
 	$(BIN)/ruff check .

@@ -3,7 +3,6 @@ invoice, the batches waiting and one batch. Jinja2 templates (autoescaped) in te
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -80,7 +79,6 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
             csrf=request.state.csrf or "",
             ok=request.query_params.get("ok"),
             error=request.query_params.get("error"),
-            chart_json=lambda option: json.dumps(option, ensure_ascii=False),
             **context,
         )
     )

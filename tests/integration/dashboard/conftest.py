@@ -4,37 +4,14 @@ tokens per role."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
+from dashboard_auth import SECRET, TestClient, airflow_token
 from dashboard_book import build
 
 from cartera.dashboard.app import create_app
 from cartera.dashboard.auth import SharedSecretAuthenticator
-
-SECRET = "test-secret-shared-with-airflow-" + "0123456789abcdef" * 4
-
-with warnings.catch_warnings():
-    # Starlette's test client (pinned with Airflow's web stack) still imports anyio's old
-    # BlockingPortal alias; harmless, and not ours to fix.
-    warnings.filterwarnings("ignore", message="The anyio.abc.BlockingPortal alias", category=DeprecationWarning)
-    from fastapi.testclient import TestClient
-
-
-def airflow_token(username: str, role: str | None, *, valid_for: int = 3600, secret: str = SECRET) -> str:
-    """A JWT as Airflow's SimpleAuthManager issues it (claims sub and role), signed by Airflow's
-    own JWTGenerator with the shared secret."""
-    from airflow.api_fastapi.auth.tokens import JWTGenerator
-
-    generator = JWTGenerator(
-        secret_key=secret, valid_for=valid_for, audience="apache-airflow", algorithm="HS512", issuer=None
-    )
-    claims: dict[str, Any] = {"sub": username}
-    if role is not None:
-        claims["role"] = role
-    return str(generator.generate(claims))
 
 
 @pytest.fixture(scope="module")

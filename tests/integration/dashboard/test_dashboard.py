@@ -11,7 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import SECRET, airflow_token
+from dashboard_auth import SECRET, airflow_token
 from dashboard_book import AS_OF, PENDING_BATCH
 from fastapi.routing import APIRoute
 from openpyxl import load_workbook
