@@ -419,6 +419,9 @@ def up() -> None:
     venv_bin = str(Path(sys.executable).parent)
     os.environ["PATH"] = os.pathsep.join([venv_bin, *(p for p in os.environ.get("PATH", "").split(os.pathsep) if p)])
     passwords = local_env.airflow_passwords_file(env)
+    airflow_env = local_env.write_airflow_env(env)
+    if airflow_env is not None:
+        typer.echo(f"the airflow CLI in another shell: source {airflow_env}")
     typer.echo(
         f"Airflow and the dashboard: http://localhost:8080/ (dashboard at /cartera/); users {local_env.LOCAL_USERS}, "
         f"passwords in {passwords} once the API server has started; DAGs start paused: "

@@ -151,3 +151,21 @@ def airflow_passwords_file(env: dict[str, str]) -> Path:
     return (
         Path(configured) if configured else Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
     )
+
+
+def write_airflow_env(env: dict[str, str]) -> Path | None:
+    """Write .cartera/airflow.env (``export AIRFLOW_...=...`` lines) so another shell can run the
+    `airflow` CLI against the same set-up (`source .cartera/airflow.env; airflow dags unpause ...`).
+    Nothing secret is written: None (no file) when Airflow's database URL carries a password."""
+    keys = [k for k in env if k.startswith("AIRFLOW") and not k.startswith("AIRFLOW_CONN_")]
+    if any(
+        psycopg.conninfo.conninfo_to_dict(env[k].replace("+psycopg", "")).get("password")
+        for k in keys
+        if "SQL_ALCHEMY" in k
+    ):
+        return None
+    path = Path(env["CARTERA_STATE_DIR"]) / "airflow.env"
+    venv_bin = Path(sys.executable).parent
+    lines = [f"export {k}='{env[k]}'" for k in sorted(keys)] + [f'export PATH="{venv_bin}:$PATH"']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
