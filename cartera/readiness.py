@@ -27,7 +27,8 @@ def readiness_problems(dsn: str, as_of: dt.date) -> list[str]:
         if failed:
             problems.append("quality gate failed on the latest load of " + ", ".join(r[0] for r in failed))
         checks = {
-            "marts not built for the day (marts.fct_ar_kpi_daily)": "select 1 from marts.fct_ar_kpi_daily where kpi_date = %s limit 1",
+            # as_of_date, not kpi_date: the KPI days end on the last day with data, usually the day before
+            "marts not built for the day (marts.fct_ar_kpi_daily)": "select 1 from marts.fct_ar_kpi_daily where as_of_date = %s limit 1",
             "open book not scored for the day (ml.customer_segments)": "select 1 from ml.customer_segments where score_date = %s limit 1",
         }
         for problem, query in checks.items():

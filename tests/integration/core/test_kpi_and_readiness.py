@@ -136,6 +136,15 @@ def test_campaigns_refuse_a_day_whose_gate_failed_or_was_not_scored(fresh_db: st
         assert_ready_for_campaigns(fresh_db, DAY)
 
 
+def test_marts_built_for_the_day_are_ready_even_when_their_data_ends_the_day_before(fresh_db: str) -> None:
+    _marts(fresh_db, as_of=DAY, data_through=DAY - dt.timedelta(days=1))
+
+    problems = readiness_problems(fresh_db, DAY)
+
+    assert not any("marts not built" in p for p in problems)
+    assert any("marts not built" in p for p in readiness_problems(fresh_db, DAY + dt.timedelta(days=1)))
+
+
 def test_the_ddl_upgrades_a_table_of_the_first_version_in_place(fresh_db: str) -> None:
     from cartera.db import apply_ddl
 
