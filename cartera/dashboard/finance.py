@@ -21,13 +21,20 @@ KPI_COLUMNS: tuple[tuple[str, str], ...] = (
     ("best_possible_dso", "days"),
     ("bpdso", "days"),
     ("avg_days_delinquent", "days"),
+    ("avg_days_past_due_overdue", "days"),
     ("cei", "pct"),
     ("pct_current", "pct"),
     ("open_invoices", "int"),
+    ("fx_revaluation_mxn", "money"),
 )
 # Tiles worth a trend line; absent ones say so on the page.
 TILE_KEYS = ("total_ar_mxn", "overdue_ar_mxn", "dso_countback", "dso_simple", "best_possible_dso", "cei")
-KPI_SOURCES = (("kpi", "daily_snapshots", "snapshot_date"), ("marts", "fct_ar_kpi_daily", "kpi_date"))
+# (schema, table, date column): the snapshots' key was snapshot_date before it became as_of_date.
+KPI_SOURCES = (
+    ("kpi", "daily_snapshots", "as_of_date"),
+    ("kpi", "daily_snapshots", "snapshot_date"),
+    ("marts", "fct_ar_kpi_daily", "kpi_date"),
+)
 THIRTEEN_MONTHS = 396
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91+")
 _SEGMENT_FILTER = (
@@ -42,16 +49,17 @@ def _segment_clause(column: str) -> sql.Composable:
 
 def _kpi_source(conn: psycopg.Connection) -> tuple[str, str, str, set[str]] | None:
     """The KPI table with the most days of history (the daily snapshots once backfilled, else the
-    mart's window)."""
+    mart's window); between equals, the one with more of the KPI columns."""
     best: tuple[str, str, str, set[str]] | None = None
-    best_days = -1
+    best_score = (-1, -1)
     for schema, table, date_col in KPI_SOURCES:
         cols = columns_of(conn, schema, table)
         if date_col not in cols:
             continue
         days = scalar(conn, sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table))) or 0
-        if days > best_days:
-            best, best_days = (schema, table, date_col, cols), days
+        score = (int(days), sum(1 for k, _ in KPI_COLUMNS if k in cols))
+        if score > best_score:
+            best, best_score = (schema, table, date_col, cols), score
     return best
 
 

@@ -52,6 +52,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "best_possible_dso": ("Mejor DSO posible", "Best possible DSO"),
     "bpdso": ("Mejor DSO posible", "Best possible DSO"),
     "avg_days_delinquent": ("Días de atraso promedio (DSO − mejor DSO)", "Average days delinquent (DSO − BPDSO)"),
+    "avg_days_past_due_overdue": ("Días vencidos promedio (cartera vencida)", "Average days past due (overdue AR)"),
+    "fx_revaluation_mxn": ("Revaluación cambiaria (MXN)", "FX revaluation (MXN)"),
     "cei": ("Índice de eficacia de cobranza (CEI)", "Collection effectiveness index (CEI)"),
     "open_invoices": ("Facturas abiertas", "Open invoices"),
     "vs_start": ("vs. inicio del periodo", "vs. start of period"),

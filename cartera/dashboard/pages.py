@@ -31,6 +31,7 @@ TILES = (
     ("dso_simple", "days"),
     ("best_possible_dso", "days"),
     ("avg_days_delinquent", "days"),
+    ("avg_days_past_due_overdue", "days"),
     ("cei", "pct"),
 )
 
