@@ -79,6 +79,7 @@ def fit_split_models(
         "champion": selection.champion,
         "reason": selection.reason,
         "half_life_days": selection.half_life_days,
+        "features": list(selection.feature_names),
         "calibration": selection.calibrator.to_json() | {"params": None},
         "validation": selection.validation,
         "payment_regressor": None if regressor is None else regressor.to_json(),

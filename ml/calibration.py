@@ -68,7 +68,7 @@ def log_loss(labels: np.ndarray, scores: np.ndarray) -> float:
 
 def _logit(p: np.ndarray) -> np.ndarray:
     q = np.clip(np.asarray(p, dtype="float64"), _EPS, 1 - _EPS)
-    return np.log(q / (1 - q))
+    return np.asarray(np.log(q / (1 - q)))
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ class Calibrator:
             a, b = self.params["coef"][0], self.params["coef"][1]
             return np.asarray(1.0 / (1.0 + np.exp(-(a * _logit(p) + b))))
         if self.kind == "isotonic":
-            return np.interp(p, self.params["x"], self.params["y"])
-        return p
+            return np.asarray(np.interp(p, self.params["x"], self.params["y"]))
+        return np.asarray(p)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "params": self.params, "choice": self.choice}

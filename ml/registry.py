@@ -1,8 +1,10 @@
 """``ml.models``: store a trained model, pick the champion, load it back.
 
-Champion rule (simple on purpose): a new model becomes champion when there is no champion, or
-when its test AUC is at least the champion's test AUC (each measured on its own time-split
-test set). Retraining for the same business date first removes that date's model, so a rerun
+Champion rule: a new model becomes champion when there is no champion, or when its AUC on its
+own test window is at least the current champion's AUC **on the same rows** (``same_window``:
+both scored on the new model's test invoices, recorded in ``metrics.challenged_champion``).
+Without that comparison (an older champion stored before models were chosen per book, or a test
+window with one outcome) it falls back to comparing each model's test AUC on its own window. Retraining for the same business date first removes that date's model, so a rerun
 replaces it — and if it was the champion, the rerun competes with the remaining models only.
 A model whose test AUC could not be computed (one class in its test set) is promoted only when
 there is no champion at all. The comparison is across different test windows, so it is a
@@ -17,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg.types.json import Jsonb
 
+from ml.champion import ChampionScorer
 from ml.payment_date import PaymentDateRule
+from ml.payment_regressor import PaymentRegressor
 
 if TYPE_CHECKING:
     import psycopg
@@ -33,6 +37,20 @@ class StoredModel:
     feature_names: list[str]
     booster: xgb.Booster
     payment_rule: PaymentDateRule
+    champion: ChampionScorer | None = None
+    payment_regressor: PaymentRegressor | None = None
+    reference: dict[str, Any] | None = None
+
+    def predict(self, frame: Any) -> Any:
+        """Probability of "late" per feature row: the chosen champion (calibrated) when stored,
+        else the pipeline's booster."""
+        import numpy as np
+        import xgboost as xgb
+
+        if self.champion is not None:
+            return self.champion.predict(frame)
+        matrix = xgb.DMatrix(frame.loc[:, self.feature_names].astype("float64"), feature_names=self.feature_names)
+        return np.asarray(self.booster.predict(matrix), dtype="float64")
 
 
 def register_model(
@@ -47,6 +65,10 @@ def register_model(
     metrics: dict[str, Any],
     booster_json: bytes,
     payment_rule: PaymentDateRule,
+    champion: ChampionScorer | None = None,
+    payment_regressor: PaymentRegressor | None = None,
+    reference: dict[str, Any] | None = None,
+    same_window: dict[str, Any] | None = None,
 ) -> bool:
     """Replace the model of ``as_of`` with this one; returns whether it is now the champion.
 
@@ -59,6 +81,8 @@ def register_model(
     auc = metrics.get("auc_test")
     if row is None:
         promote = True
+    elif same_window and same_window.get("auc_challenger") is not None and same_window.get("auc_champion") is not None:
+        promote = same_window["auc_challenger"] >= same_window["auc_champion"]
     else:
         champion_auc = row[0]
         promote = auc is not None and (champion_auc is None or auc >= champion_auc)
@@ -66,8 +90,9 @@ def register_model(
         conn.execute("update ml.models set is_champion = false where is_champion")
     conn.execute(
         """insert into ml.models (model_id, trained_at, as_of_date, cutoff_date, feature_names, params, metrics,
-                                  booster, payment_date_rule, is_champion)
-           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                                  booster, payment_date_rule, is_champion, champion_kind, selection,
+                                  champion_booster, payment_regressor, payment_booster, reference)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
         (
             model_id,
             trained_at,
@@ -79,6 +104,12 @@ def register_model(
             booster_json,
             Jsonb(payment_rule.to_json()),
             promote,
+            None if champion is None else champion.kind,
+            Jsonb({} if champion is None else champion.to_json()),
+            None if champion is None else champion.booster_json,
+            None if payment_regressor is None else Jsonb(payment_regressor.to_json()),
+            None if payment_regressor is None else payment_regressor.booster_json,
+            Jsonb(reference or {}),
         ),
     )
     return promote
@@ -89,11 +120,13 @@ def load_champion(conn: psycopg.Connection) -> StoredModel | None:
     import xgboost as xgb
 
     row = conn.execute(
-        "select model_id, as_of_date, feature_names, booster, payment_date_rule from ml.models where is_champion"
+        """select model_id, as_of_date, feature_names, booster, payment_date_rule, selection, champion_booster,
+                  payment_regressor, payment_booster, reference
+           from ml.models where is_champion"""
     ).fetchone()
     if row is None:
         return None
-    model_id, as_of_date, feature_names, raw, rule = row
+    model_id, as_of_date, feature_names, raw, rule, selection, champion_raw, regressor, regressor_raw, reference = row
     booster = xgb.Booster()
     booster.load_model(bytearray(raw))
     return StoredModel(
@@ -102,4 +135,9 @@ def load_champion(conn: psycopg.Connection) -> StoredModel | None:
         feature_names=list(feature_names),
         booster=booster,
         payment_rule=PaymentDateRule.from_json(rule),
+        champion=ChampionScorer.from_json(selection, champion_raw and bytes(champion_raw)) if selection else None,
+        payment_regressor=(
+            PaymentRegressor.from_json(regressor, bytes(regressor_raw)) if regressor and regressor_raw else None
+        ),
+        reference=reference or None,
     )

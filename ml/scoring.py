@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 from cartera.db import connect
 from cartera.errors import DataNotReadyError
 from cartera.logs import get_logger
+from ml.drift import PSI_ALERT, RECENT_DAYS, drift_report, record_drift
 from ml.explanations import top_reasons
 from ml.features import build_features, customer_features, load_allocations, load_invoice_history
 from ml.payment_date import expected_payment_dates
@@ -47,11 +48,21 @@ def score_features(features: pd.DataFrame, model: StoredModel) -> pd.DataFrame:
     expected_payment_date, reasons, open_amount_mxn. Pure given the model."""
     import xgboost as xgb
 
-    columns = ["invoice_id", "customer_id", "p_late", "expected_payment_date", "reasons", "open_amount_mxn"]
+    columns = [
+        "invoice_id",
+        "customer_id",
+        "p_late",
+        "expected_payment_date",
+        "expected_payment_date_lower",
+        "expected_payment_date_upper",
+        "reasons",
+        "open_amount_mxn",
+    ]
     if features.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     matrix = xgb.DMatrix(features.loc[:, model.feature_names].astype("float64"), feature_names=model.feature_names)
-    p_late = model.booster.predict(matrix)
+    # The champion chosen per book (calibrated) gives p_late; the pipeline's booster explains it.
+    p_late = model.predict(features)
     contribs = model.booster.predict(matrix, pred_contribs=True)[:, :-1]  # last column is the bias
     records = features.loc[:, model.feature_names].to_dict("records")
     reasons = [top_reasons(float(p), contribs[i], model.feature_names, records[i]) for i, p in enumerate(p_late)]
@@ -61,11 +72,38 @@ def score_features(features: pd.DataFrame, model: StoredModel) -> pd.DataFrame:
             "customer_id": features["customer_id"].to_numpy(),
             # float32 from XGBoost → rounded float64 so reruns compare equal through Postgres.
             "p_late": np.round(p_late.astype("float64"), 6),
-            "expected_payment_date": expected_payment_dates(features, model.payment_rule),
+            **_payment_dates(features, model),
             "reasons": reasons,
             "open_amount_mxn": features["open_amount_mxn"].to_numpy(),
         }
     )
+
+
+def _payment_dates(features: pd.DataFrame, model: StoredModel) -> dict[str, list[Any]]:
+    """Expected payment date (the regressor's when stored, else the rule's) and its interval.
+
+    An open invoice whose expected date is already past is expected OVERDUE_RESCHEDULE_DAYS after
+    the score date (as the rule does), and its interval moves with it.
+    """
+    if model.payment_regressor is None:
+        n = len(features)
+        return {
+            "expected_payment_date": list(expected_payment_dates(features, model.payment_rule)),
+            "expected_payment_date_lower": [None] * n,
+            "expected_payment_date_upper": [None] * n,
+        }
+    dates = model.payment_regressor.predict_dates(features.reset_index(drop=True))
+    as_of = pd.to_datetime(features["as_of_date"]).reset_index(drop=True)
+    floor = as_of + pd.Timedelta(days=model.payment_rule.overdue_reschedule_days)
+    shift = (floor - dates["expected"]).where(dates["expected"] <= as_of, pd.Timedelta(0))
+    return {
+        key: [ts.date() for ts in dates[column] + shift]
+        for key, column in (
+            ("expected_payment_date", "expected"),
+            ("expected_payment_date_lower", "lower"),
+            ("expected_payment_date_upper", "upper"),
+        )
+    }
 
 
 def risk_scores(scores: pd.DataFrame) -> pd.Series:
@@ -87,8 +125,9 @@ def _write(
     conn.execute("delete from ml.customer_segments where score_date = %s", (as_of,))
     with conn.cursor() as cur:
         cur.executemany(
-            """insert into ml.invoice_scores (score_date, invoice_id, customer_id, model_id, p_late, expected_payment_date, reasons)
-               values (%s, %s, %s, %s, %s, %s, %s)""",
+            """insert into ml.invoice_scores (score_date, invoice_id, customer_id, model_id, p_late, expected_payment_date,
+                                              expected_payment_date_lower, expected_payment_date_upper, reasons)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             [
                 (
                     as_of,
@@ -97,6 +136,8 @@ def _write(
                     model_id,
                     float(r.p_late),
                     r.expected_payment_date,
+                    r.expected_payment_date_lower,
+                    r.expected_payment_date_upper,
                     Jsonb(r.reasons),
                 )
                 for r in scores.itertuples(index=False)
@@ -115,6 +156,16 @@ def _write(
                 for r in segments.itertuples(index=False)
             ],
         )
+
+
+def _recent_late(invoices: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Late flags of the invoices settled in the RECENT_DAYS up to ``as_of`` (for the late-rate PSI)."""
+    if invoices.empty:
+        return pd.Series(dtype="float64")
+    settled = pd.to_datetime(invoices["settled_date"])
+    day = pd.Timestamp(as_of)
+    recent = settled.notna() & (settled <= day) & (settled > day - pd.Timedelta(days=RECENT_DAYS))
+    return (settled[recent] > pd.to_datetime(invoices.loc[recent, "due_date"])).astype("float64")
 
 
 def score_open_items(dsn: str, as_of: dt.date) -> ScoringSummary:
@@ -136,8 +187,14 @@ def score_open_items(dsn: str, as_of: dt.date) -> ScoringSummary:
     customers = customers.merge(risk_scores(scores), left_on="customer_id", right_index=True, how="left")
     segments = assign_segments(customers)
 
+    drift = drift_report(model.reference or {}, features, _recent_late(invoices, as_of))
     with connect(dsn) as conn:
         _write(conn, as_of, model.model_id, scores, segments)
+        drifted = record_drift(
+            conn, as_of, model.model_id, drift, dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.UTC)
+        )
+    if drifted:
+        log.warning("model %s: drift above PSI %s in %s: retraining requested", model.model_id, PSI_ALERT, drifted)
 
     counts = {str(k): int(v) for k, v in segments["segment"].value_counts().sort_index().items()}
     mean_p = round(float(scores["p_late"].mean()), 4) if len(scores) else None

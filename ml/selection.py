@@ -85,7 +85,7 @@ class LinearScorer:
         indicators = x.loc[:, self.indicator_columns].isna().astype("float64").to_numpy()
         filled = x.fillna(pd.Series(self.medians, index=self.feature_names)).fillna(0.0).to_numpy()
         design = np.hstack([filled, indicators])
-        return (design - np.asarray(self.means)) / np.asarray(self.scales)
+        return np.asarray((design - np.asarray(self.means)) / np.asarray(self.scales))
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         z = self._design(frame) @ np.asarray(self.coef) + self.intercept

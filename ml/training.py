@@ -25,9 +25,15 @@ import pandas as pd
 from cartera.db import connect
 from cartera.errors import DataNotReadyError
 from cartera.logs import get_logger
+from ml.backtest_metrics import paired_auc_difference
+from ml.backtest_models import fit_split_models, training_frame
+from ml.calibration import expected_calibration_error
+from ml.champion import ChampionScorer
+from ml.drift import mark_served, reference_distribution
 from ml.features import MODEL_FEATURES, features_at, load_allocations, load_invoice_history, normalise_history
 from ml.labels import DEFAULT_HORIZON_DAYS, TimeSplit, refit_set, time_split
 from ml.payment_date import PaymentDateRule, fit_payment_date_rule
+from ml.payment_regressor import PaymentRegressor
 from ml.registry import register_model
 
 log = get_logger(__name__)
@@ -91,6 +97,12 @@ class TrainedModel:
     metrics: dict[str, Any]
     cutoff: dt.date
     payment_rule: PaymentDateRule
+    # The model chosen per book (ml/selection.py), fitted on the refit set; its regressor; the
+    # reference distributions for drift (ml/drift.py). Empty when the book is too small.
+    champion: ChampionScorer | None = None
+    payment_regressor: PaymentRegressor | None = None
+    reference: dict[str, Any] | None = None
+    test_rows: pd.DataFrame | None = None  # the split's test features + late, to compare champions
 
 
 def model_id_for(as_of: dt.date) -> str:
@@ -280,6 +292,35 @@ def train_model(
     settled = history.set_index("invoice_id").loc[refit["invoice_id"]]
     settled = settled[settled["settled_date"].notna() & (settled["settled_date"] <= pd.Timestamp(as_of))]
     rule = fit_payment_date_rule((settled["settled_date"] - settled["due_date"]).dt.days.astype("float64"))
+    # The model chosen per book: measured on the split (fitted on its training side), then refitted
+    # the same way on the refit set for the stored champion.
+    settled_dates = history.set_index("invoice_id")["settled_date"]
+    chosen_metrics: dict[str, Any] = {}
+    test_rows = None
+    if len(test):
+        on_split = fit_split_models(split, features, MODEL_FEATURES, settled_dates)
+        y = test["late"].astype("int64").to_numpy()
+        calibrated = on_split.columns["p_champion"].to_numpy()
+        chosen_metrics = {
+            "champion": on_split.selection.champion,
+            "reason": on_split.selection.reason,
+            "validation": on_split.selection.validation,
+            "auc_test_champion": _auc(test["late"], pd.Series(calibrated)),
+            "ece_test_uncalibrated": expected_calibration_error(y, on_split.columns["p_champion_raw"].to_numpy()),
+            "ece_test_calibrated": expected_calibration_error(y, calibrated),
+            "auc_difference_vs_prior_late_rate": paired_auc_difference(
+                y, calibrated, test["cust_late_share"].fillna(positive_rate).to_numpy(), n_resamples=200
+            ),
+        }
+        test_rows = training_frame(features, split.test, MODEL_FEATURES)
+    stored = fit_split_models(
+        TimeSplit(cutoff=as_of, horizon_days=horizon_days, train=refit, test=refit.iloc[:0]),
+        features,
+        MODEL_FEATURES,
+        settled_dates,
+    )
+    refit_rows = training_frame(features, refit, MODEL_FEATURES)
+    reference = reference_distribution(refit_rows, stored.selection.feature_names, refit_rows["late"])
     metrics = {
         "auc_test": auc_test,
         "auc_baseline_prior_late_rate": auc_baseline,
@@ -293,6 +334,14 @@ def train_model(
         # and on the refit set (for the stored model), each on its own most recent rows.
         "validation": fitted.validation,
         "validation_refit": final.validation,
+        "selection": chosen_metrics,
+        "selection_refit": {"champion": stored.selection.champion, "reason": stored.selection.reason},
+        "training_window": {
+            "first_issue_date": str(pd.Timestamp(refit["issue_date"].min()).date()) if len(refit) else None,
+            "last_issue_date": str(pd.Timestamp(refit["issue_date"].max()).date()) if len(refit) else None,
+            "labels_known_at": as_of.isoformat(),
+            "test_window": {"cutoff": split.cutoff.isoformat(), "n": len(test)},
+        },
     }
     return TrainedModel(
         booster_json=bytes(final.model.get_booster().save_raw("json")),
@@ -302,7 +351,30 @@ def train_model(
         metrics=metrics,
         cutoff=split.cutoff,
         payment_rule=rule,
+        champion=ChampionScorer.from_selection(stored.selection),
+        payment_regressor=stored.regressor,
+        reference=reference,
+        test_rows=test_rows,
     )
+
+
+def _challenge(conn: Any, trained: TrainedModel, model_id: str) -> dict[str, Any] | None:
+    """The current champion and this model scored on this model's test window (same rows), or None
+    when there is no other champion, no test row or one outcome only."""
+    from ml.registry import load_champion
+
+    current = load_champion(conn)
+    rows = trained.test_rows
+    if current is None or current.model_id == model_id or rows is None or rows["late"].nunique() < 2:
+        return None
+    champion_p = current.predict(rows)
+    challenger_p = trained.champion.predict(rows) if trained.champion else None
+    return {
+        "champion_model_id": current.model_id,
+        "n": len(rows),
+        "auc_champion": _auc(rows["late"], pd.Series(champion_p)),
+        "auc_challenger": None if challenger_p is None else _auc(rows["late"], pd.Series(challenger_p)),
+    }
 
 
 def train_and_register(
@@ -320,6 +392,9 @@ def train_and_register(
     trained = train_model(invoices, as_of, allocations=allocations, cutoff=cutoff)
     model_id = model_id_for(as_of)
     with connect(dsn) as conn:
+        same_window = _challenge(conn, trained, model_id)
+        if same_window is not None:
+            trained.metrics["challenged_champion"] = same_window
         champion = register_model(
             conn,
             model_id=model_id,
@@ -331,7 +406,12 @@ def train_and_register(
             metrics=trained.metrics,
             booster_json=trained.booster_json,
             payment_rule=trained.payment_rule,
+            champion=trained.champion,
+            payment_regressor=trained.payment_regressor,
+            reference=trained.reference,
+            same_window=same_window,
         )
+        mark_served(conn, as_of, model_id)
     m = trained.metrics
     log.info(
         "model %s: auc_test=%s baseline=%s n_train=%s n_test=%s champion=%s",

@@ -46,3 +46,38 @@ create table if not exists ml.customer_segments (
     reasons jsonb not null default '[]'::jsonb,
     primary key (score_date, customer_id)
 );
+
+-- Issue 12: the model chosen per book, its payment-date regressor, and drift (idempotent alters).
+-- The champion as chosen on the validation window: kind, calibration map, features, the logistic
+-- regression's numbers or the chosen XGBoost's booster; the training window and a model card.
+alter table ml.models add column if not exists champion_kind text;
+alter table ml.models add column if not exists selection jsonb not null default '{}'::jsonb;
+alter table ml.models add column if not exists champion_booster bytea;
+-- The days-to-pay regressor (ml/payment_regressor.py): its settings and conformal offsets, and booster.
+alter table ml.models add column if not exists payment_regressor jsonb;
+alter table ml.models add column if not exists payment_booster bytea;
+-- Reference distributions of the features on the training rows, for PSI drift checks.
+alter table ml.models add column if not exists reference jsonb not null default '{}'::jsonb;
+
+-- The expected payment date's interval (split-conformal, nominal coverage in ml.models.payment_regressor);
+-- null when the model has no regressor (then expected_payment_date is the rule's).
+alter table ml.invoice_scores add column if not exists expected_payment_date_lower date;
+alter table ml.invoice_scores add column if not exists expected_payment_date_upper date;
+
+-- One row per score date and checked quantity: its PSI against the champion's training rows.
+create table if not exists ml.drift_checks (
+    score_date date not null,
+    model_id text not null,
+    quantity text not null,
+    psi double precision not null,
+    primary key (score_date, model_id, quantity)
+);
+
+-- A request to bring the retraining forward (drift above the threshold). The training run for a
+-- date on or after requested_on marks it served (served_by_model_id).
+create table if not exists ml.retrain_requests (
+    requested_on date primary key,
+    model_id text not null,
+    reasons jsonb not null default '[]'::jsonb,
+    served_by_model_id text
+);

@@ -76,14 +76,34 @@ def test_training_then_scoring_writes_models_scores_and_segments_and_reruns_iden
     )
 
 
-def test_a_weaker_later_model_does_not_take_the_champion_from_a_stronger_one(fresh_db: str) -> None:
+def test_a_later_model_takes_the_champion_only_by_beating_it_on_the_same_test_rows(fresh_db: str) -> None:
     write_marts(fresh_db, build_marts())
     first = train_and_register(fresh_db, AS_OF)
-    with psycopg.connect(fresh_db) as conn:  # make the champion look unbeatable
+    with psycopg.connect(fresh_db) as conn:  # its own window's figure no longer decides
         conn.execute("update ml.models set metrics = jsonb_set(metrics, '{auc_test}', '0.999')")
     later = train_and_register(fresh_db, AS_OF + dt.timedelta(days=7))
-    assert first.is_champion and not later.is_champion
-    assert _rows(fresh_db, "select model_id from ml.models where is_champion") == [(first.model_id,)]
+    [(challenged,)] = _rows(
+        fresh_db, "select metrics->'challenged_champion' from ml.models where model_id = %s", (later.model_id,)
+    )
+    assert challenged["champion_model_id"] == first.model_id and challenged["n"] == later.n_test
+    assert later.is_champion == (challenged["auc_challenger"] >= challenged["auc_champion"])
+    champion = first.model_id if not later.is_champion else later.model_id
+    assert _rows(fresh_db, "select model_id from ml.models where is_champion") == [(champion,)]
+
+
+def test_scoring_writes_the_payment_interval_and_a_drift_check(fresh_db: str) -> None:
+    write_marts(fresh_db, build_marts())
+    train_and_register(fresh_db, AS_OF)
+    score_open_items(fresh_db, AS_OF)
+    dates = _rows(
+        fresh_db,
+        """select expected_payment_date_lower, expected_payment_date, expected_payment_date_upper
+           from ml.invoice_scores where score_date = %s""",
+        (AS_OF,),
+    )
+    assert dates and all(low is None or low <= mid <= high for low, mid, high in dates)
+    checks = dict(_rows(fresh_db, "select quantity, psi from ml.drift_checks where score_date = %s", (AS_OF,)))
+    assert "cust_late_share" in checks and all(v >= 0 for v in checks.values())
 
 
 def test_scoring_without_a_champion_says_to_train_first(fresh_db: str) -> None:
