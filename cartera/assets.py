@@ -11,3 +11,5 @@ MARTS = Asset(name="cartera_marts", uri="x-cartera://warehouse/marts")
 # The champion model (training) and the day's scores (scoring).
 MODEL = Asset(name="cartera_model", uri="x-cartera://ml/champion")
 SCORES = Asset(name="cartera_scores", uri="x-cartera://ml/scores")
+# Drift found by scoring (PSI over the threshold): brings the weekly retraining forward.
+RETRAIN = Asset(name="cartera_retrain_requested", uri="x-cartera://ml/retrain-requested")

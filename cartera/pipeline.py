@@ -148,6 +148,15 @@ def score_for_run(context: dict[str, Any]) -> dict[str, Any]:
     return _result(score_open_items(warehouse_dsn(), as_of_date(context)))
 
 
+def retrain_requested_for_run(context: dict[str, Any]) -> bool:
+    """Whether the day's drift check asked for an earlier retraining (not yet served)."""
+    from cartera.db import connect
+    from ml.drift import retrain_requested
+
+    with connect(warehouse_dsn()) as conn:
+        return retrain_requested(conn, as_of_date(context))
+
+
 def check_ready_for_campaigns(context: dict[str, Any]) -> str:
     """Refuse to build reminders from broken or stale data (raises); returns the business date."""
     from cartera.readiness import assert_ready_for_campaigns

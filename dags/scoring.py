@@ -3,7 +3,9 @@
 
 For every invoice open on the business date: the probability it is paid late, the expected
 payment date and the top three reasons in Spanish and English; a risk score and segment per
-customer. Uses the champion model. Triggered by the marts (`cartera_marts`).
+customer. Uses the champion model. Triggered by the marts (`cartera_marts`). When the day's drift
+check (PSI on the features and the late rate) asks for it, emits `cartera_retrain_requested`,
+which brings the weekly training forward.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime as dt
 
 from airflow.sdk import Param, dag, task
 
-from cartera.assets import MARTS, SCORES
+from cartera.assets import MARTS, RETRAIN, SCORES
 from cartera.dag_defaults import default_args
 
 
@@ -32,7 +34,17 @@ def scoring() -> None:
 
         return score_for_run(context)
 
-    score_open_items()
+    @task.short_circuit
+    def drift_asks_for_retraining(scores: dict[str, object], **context: object) -> bool:
+        from cartera.pipeline import retrain_requested_for_run
+
+        return retrain_requested_for_run(context)
+
+    @task(outlets=[RETRAIN])
+    def request_retraining() -> str:
+        return "drift over the threshold: training brought forward"
+
+    drift_asks_for_retraining(score_open_items()) >> request_retraining()
 
 
 scoring()

@@ -1,7 +1,7 @@
 """
 ### Train the late-payment model
 
-Weekly: builds point-in-time features, trains XGBoost on a time split (outcomes known before a
+Weekly, or earlier when scoring finds drift (`cartera_retrain_requested`): builds point-in-time features, trains XGBoost on a time split (outcomes known before a
 cutoff → invoices issued after it), stores the test AUC beside the model and the baseline's
 (the customer's prior late rate), and promotes the model to champion when it is at least as good.
 """
@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
+from airflow.timetables.trigger import CronTriggerTimetable
 
-from cartera.assets import MODEL
+from cartera.assets import MODEL, RETRAIN
 from cartera.dag_defaults import default_args
 
 
 @dag(
-    schedule="0 8 * * 1",
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 8 * * 1", timezone="UTC"), assets=[RETRAIN]),
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     tags=["cartera", "ml"],
