@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # uv from the PATH, or bootstrapped with pip into .tools/ (never into .venv, which uv manages).
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: install demo test test-fast test-browser browser-deps lint format bench clean up requirements
+.PHONY: install demo test test-fast test-distributed test-browser browser-deps lint format bench clean up requirements
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -22,7 +22,10 @@ demo: install  ## Set up (embedded Postgres unless CARTERA_DATABASE_URL is set) 
 	$(BIN)/cartera demo
 
 test: install lint  ## Lint, then the whole suite (unit, integration on a real Postgres, end to end)
-	$(BIN)/pytest -m "not bench" -n 2 --dist loadgroup
+	$(BIN)/pytest -m "not bench and not distributed" -n 2 --dist loadgroup
+
+test-distributed: install  ## A day of the DAGs on the CeleryExecutor with two workers (needs Redis on 127.0.0.1:6379)
+	$(BIN)/pytest tests/distributed -m distributed -s -p no:cacheprovider
 
 test-fast: install  ## Unit tests only
 	$(BIN)/pytest tests/unit -q
