@@ -318,6 +318,16 @@ def _prepared_env(local_env: Any, warehouse: str, airflow_db: str, state: Path) 
     return env
 
 
+def write_env_file(stack: CeleryStack) -> Path:
+    """Write <state>/airflow-celery.env (``export`` lines, mode 0600: it holds this throwaway
+    stack's JWT secret) so another shell can run the `airflow` and `celery` CLIs against it."""
+    keys = sorted(k for k in stack.env if k.startswith(("AIRFLOW", "CARTERA_")) or k == "PATH")
+    path = Path(stack.env["CARTERA_STATE_DIR"]) / "airflow-celery.env"
+    path.touch(mode=0o600)
+    path.write_text("".join(f"export {k}='{stack.env[k]}'\n" for k in keys), encoding="utf-8")
+    return path
+
+
 def read_passwords(stack: CeleryStack) -> dict[str, str]:
     """The SimpleAuthManager passwords Airflow generated for the local users at its first start."""
     path = stack.airflow_home / "simple_auth_manager_passwords.json.generated"
@@ -350,6 +360,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"Airflow API server and UI: {stack.api_url}/ (users {', '.join(read_passwords(stack))})")
             print(f"passwords: {stack.airflow_home / 'simple_auth_manager_passwords.json.generated'}")
             print(f"workers: {', '.join(stack.worker_names)} on queue {stack.queue}; logs in {stack.log_dir}")
+            print(f"the airflow CLI in another shell: source {write_env_file(stack)}")
             print("warehouse and metadata databases are dropped on exit; Ctrl-C stops everything")
             while True:
                 stack.check_alive()

@@ -85,7 +85,13 @@ def test_compose_file_is_valid_for_docker_compose_where_docker_is_present() -> N
         [*command, "-f", str(REPO_ROOT / "docker-compose.yml"), "config", "--quiet"],
         capture_output=True,
         text=True,
-        env={"POSTGRES_PASSWORD": "x", "AIRFLOW_JWT_SECRET": "y", "PATH": "/usr/local/bin:/usr/bin:/bin"},
+        env={
+            "POSTGRES_PASSWORD": "x",
+            "AIRFLOW_JWT_SECRET": "y",
+            "AIRFLOW_API_SECRET_KEY": "z",
+            "AIRFLOW_FERNET_KEY": "k",
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+        },
     )
     assert result.returncode == 0, result.stderr
 
