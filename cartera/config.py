@@ -67,7 +67,12 @@ class Settings(BaseSettings):
     )
     approval_max_messages: int = Field(default=1000, ge=1, description="A batch with more messages waits.")
     approval_max_amount_mxn: float = Field(
-        default=2_000_000, gt=0, description="A batch naming more than this (MXN, open amounts) waits."
+        default=50_000_000,
+        gt=0,
+        description=(
+            "A batch naming more than this (MXN, open amounts) waits. Statements name a customer's whole "
+            "balance, so size it to a day's usual total (the demo book names about 22 million a day)."
+        ),
     )
     # Dispatch safety (cartera/campaigns/dispatch.py, docs/reliability.md).
     simulated_clock: bool = Field(

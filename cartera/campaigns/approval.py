@@ -30,7 +30,7 @@ class ApprovalRules:
 
     new_versions: bool = True
     max_messages: int = 1000
-    max_amount_mxn: Decimal = Decimal("2000000")
+    max_amount_mxn: Decimal = Decimal("50000000")
 
     @classmethod
     def from_settings(cls) -> ApprovalRules:
@@ -115,7 +115,9 @@ def assess(conn: psycopg.Connection, batch_id: str, at: dt.datetime, *, rules: A
     if shown["messages"] > rules.max_messages:
         reasons.append(f"{shown['messages']} messages, over the threshold of {rules.max_messages}")
     if Decimal(shown["amount_mxn"]) > rules.max_amount_mxn:
-        reasons.append(f"{shown['amount_mxn']} MXN named, over the threshold of {rules.max_amount_mxn}")
+        reasons.append(
+            f"{Decimal(shown['amount_mxn']):,.2f} MXN named, over the threshold of {rules.max_amount_mxn:,.2f}"
+        )
     if not reasons or shown["messages"] == 0:
         return []
     conn.execute(
