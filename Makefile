@@ -22,7 +22,7 @@ demo: install  ## Set up (embedded Postgres unless CARTERA_DATABASE_URL is set) 
 	$(BIN)/cartera demo
 
 test: install lint  ## Lint, then the whole suite (unit, integration on a real Postgres, end to end)
-	$(BIN)/pytest -m "not bench and not distributed" -n 2 --dist loadgroup
+	$(BIN)/pytest -m "not bench and not distributed and not browser" -n 2 --dist loadgroup
 
 test-distributed: install  ## A day of the DAGs on the CeleryExecutor with two workers (needs Redis on 127.0.0.1:6379)
 	$(BIN)/pytest tests/distributed -m distributed -s -p no:cacheprovider
