@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 import typer
 
@@ -141,17 +141,16 @@ def backtest(
             f"the cutoff {split_day} must be before the end of the data {end}", param_hint="'--cutoff'"
         )
     from ml.backtest import BacktestOptions, run_backtest
-    from ml.backtest_input import load_warehouse_input, prepare_input, read_invoice_export
+    from ml.backtest_input import load_warehouse_input, prepare_input
     from ml.backtest_report import write_report
 
     allocations = None
     if file is not None:
+        from cartera.sources.files.backtest_frame import read_invoice_export
         from cartera.sources.files.mapping import load_mapping, with_options
 
-        # read_invoice_export hands the mapping to cartera.sources.files.read_invoice_file, which takes
-        # a FileMapping as well as a path: the --currency option rides on it.
-        settings = with_options(load_mapping(mapping), currency=currency)
-        frame, source = read_invoice_export(file, cast(Path | None, settings)), f"file {file.name}"
+        settings = with_options(load_mapping(mapping), currency=currency)  # --currency rides on the mapping
+        frame, source = read_invoice_export(file, settings), f"file {file.name}"
     else:
         from cartera.config import get_settings
 

@@ -20,13 +20,9 @@ collector's note) and is treated by these rules:
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +35,6 @@ log = get_logger(__name__)
 
 REQUIRED_COLUMNS = ("invoice_id", "customer_id", "issue_date", "due_date", "currency")
 # The columns of an imported file (cartera.sources.files) a backtest reads.
-FILE_COLUMNS = (*REQUIRED_COLUMNS, "invoice_number", "amount", "paid_date", "source_row")
 SETTLED_ALIASES = ("settled_date", "paid_date")
 AMOUNT_COLUMNS = ("amount_mxn", "amount", "total_amount_mxn", "fx_rate_to_mxn", "total_amount")
 # Known descriptive columns that are neither features nor outcomes.
@@ -294,38 +289,3 @@ def load_warehouse_input(dsn: str, as_of: dt.date | None = None) -> tuple[pd.Dat
         invoices = load_invoice_history(conn, as_of)
         allocations = load_allocations(conn, as_of)
     return invoices, allocations, as_of
-
-
-def read_invoice_export(path: Path, mapping: Path | None = None) -> pd.DataFrame:
-    """The canonical invoice frame of an exported file, through the importer
-    (``cartera.sources.files.read_invoice_file``); without the importer, a CSV or Excel file whose
-    columns already carry the canonical names is read directly."""
-    if importlib.util.find_spec("cartera.sources.files") is not None:
-        files = importlib.import_module("cartera.sources.files")
-        parsed: Any = files.read_invoice_file(path, mapping)
-        for warning in parsed.warnings:
-            log.warning("backtest input %s: %s", path.name, warning)
-        if parsed.rejects:
-            log.warning(
-                "backtest input %s: %d rows not readable (first: row %d, %s); they are not in the backtest",
-                path.name,
-                len(parsed.rejects),
-                parsed.rejects[0].row,
-                parsed.rejects[0].reason,
-            )
-        invoices: pd.DataFrame = parsed.invoices
-        invoices = invoices[invoices["status"] != "cancelled"].assign(
-            amount=lambda f: f["amount"].astype("float64"), amount_mxn=lambda f: f["amount_mxn"].astype("float64")
-        )
-        # What a backtest reads: the invoice, its outcome, and a dispute flag only with its date.
-        keep = [*FILE_COLUMNS, *(["amount_mxn"] if invoices["amount_mxn"].notna().all() else [])]
-        if invoices["disputed"].notna().any():
-            keep += (
-                ["disputed", "dispute_opened_date"] if invoices["dispute_opened_date"].notna().any() else ["disputed"]
-            )
-        return invoices.loc[:, keep].reset_index(drop=True)
-    if mapping is not None:
-        raise BadInputError("a column mapping needs the invoice importer (cartera.sources.files)", file=path.name)
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype={"invoice_id": str, "customer_id": str})
-    return pd.read_csv(path, dtype={"invoice_id": str, "customer_id": str})

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from cartera.sources.files import read_invoice_file
+from cartera.sources.files.backtest_frame import read_invoice_export
 from cartera.sources.generator.export import spanish_export
 from ml.backtest import BacktestOptions, run_backtest
-from ml.backtest_input import prepare_input, read_invoice_export
+from ml.backtest_input import prepare_input
 from tests.unit.ml.backtest_frames import generated_export
 
 

@@ -10,8 +10,9 @@ import pytest
 from backtest_frames import generated_export
 from ml_frames import behaviour_history, invoice
 
+from cartera.sources.files.backtest_frame import read_invoice_export
 from ml.backtest import BacktestOptions, BacktestResult, RandomSplitRefusedError, backtest_features, run_backtest
-from ml.backtest_input import prepare_input, read_invoice_export
+from ml.backtest_input import prepare_input
 from ml.labels import time_split
 from ml.training import train_model
 
