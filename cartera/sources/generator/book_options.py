@@ -26,6 +26,10 @@ class BookOptions:
     - ``volume_sigma`` / ``volume_scale``: spread (lognormal sigma, default 0.8) and scale (× the
       mean) of invoices per customer per month: few customers with many invoices, or many with few.
     - ``disputes``: False writes no disputes at all (a book whose ERP does not record them).
+    - ``anomaly_rate``: share of each anomaly type's unit injected with labels kept aside
+      (:mod:`cartera.sources.generator.anomalies`; 0.005 for the evaluation book, 0 = none).
+    - ``history``: benign earlier versions of customers and contacts (what a daily extract sees),
+      so a clean evaluation book has ordinary changes too.
     """
 
     late_drift: float = 0.0
@@ -34,6 +38,8 @@ class BookOptions:
     volume_sigma: float = 0.8
     volume_scale: float = 1.0
     disputes: bool = True
+    anomaly_rate: float = 0.0
+    history: bool = False
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.late_drift <= 3.0:
@@ -44,6 +50,8 @@ class BookOptions:
             not self.payment_terms or any(d <= 0 or w < 0 for d, w in self.payment_terms.items())
         ):
             raise ValueError("payment_terms: positive days with non-negative weights")
+        if not 0.0 <= self.anomaly_rate <= 0.2:
+            raise ValueError("anomaly_rate must be between 0 and 0.2")
 
     @property
     def is_default_volume(self) -> bool:

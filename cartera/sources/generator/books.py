@@ -60,6 +60,10 @@ BOOKS: dict[str, Book] = {
         options=BookOptions(disputes=False),
         style={"english_headers": True, "us_dates": True, "currency_column": False, "disputes": False},
     ),
+    "anomalies": Book(
+        "0.5 % of each anomaly type injected with benign history, labels kept aside (docs/anomalies.md)",
+        options=BookOptions(anomaly_rate=0.005, history=True),
+    ),
 }
 
 

@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from faker import Faker
 
@@ -24,6 +24,9 @@ from cartera.sources.generator.fx import usd_rates
 from cartera.sources.generator.settlement import Allocation, Dispute, Payment, settle_customer
 from cartera.sources.generator.summary import GenerationParams
 
+if TYPE_CHECKING:
+    from cartera.sources.generator.anomalies import EvaluationExtras
+
 Row = tuple[Any, ...]
 T = TypeVar("T")
 
@@ -33,6 +36,8 @@ class Company:
     """Rows per ERP table, each tuple in :data:`schema.COLUMNS` order, sorted by id."""
 
     tables: dict[str, list[Row]]
+    # Labels and row history of an evaluation book (BookOptions.anomaly_rate / history); never ERP rows.
+    extras: EvaluationExtras | None = None
 
     def counts(self) -> dict[str, int]:
         return {table: len(rows) for table, rows in self.tables.items()}
@@ -109,7 +114,7 @@ def build_company(params: GenerationParams, options: BookOptions | None = None) 
     for index, dispute in enumerate(disputes, start=1):
         dispute.id = index
 
-    return Company(
+    company = Company(
         {
             "res_partner": [_partner_row(partner_id[c.no], c) for c in partners],
             "res_partner_contact": [_contact_row(partner_id[c.no], c) for c in partners],
@@ -121,6 +126,11 @@ def build_company(params: GenerationParams, options: BookOptions | None = None) 
             "res_currency_rate": _rate_rows(rng, calendar, start - dt.timedelta(days=45), as_of),
         }
     )
+    if options.anomaly_rate or options.history:  # an evaluation book; the default never gets here
+        from cartera.sources.generator.anomalies import inject
+
+        return inject(company, as_of=as_of, seed=params.seed, rate=options.anomaly_rate, history=options.history)
+    return company
 
 
 def _mix_terms(invoices: list[Move], options: BookOptions, rng: random.Random) -> None:
