@@ -171,3 +171,90 @@ def record_failure(
             (until, until, provider),
         )
     return until
+
+
+# The error_code of an attempt recorded (under the customer's lock, with its decision) whose
+# request has not been made yet: a batch records every attempt first, then marks each request's
+# attempts requested (committed) just before that request leaves. A dispatcher that dies between
+# the two leaves attempts that certainly sent nothing: recovery gives those rows back, pending.
+PREPARED = "prepared"
+
+
+@dataclass(frozen=True)
+class AttemptStart:
+    """One attempt about to be recorded by :func:`start_many`."""
+
+    outbox_id: int
+    key: str
+    channel: str
+    at: dt.datetime
+    content_sha256: str | None
+
+
+def start_many(
+    conn: psycopg.Connection, starts: list[AttemptStart], *, provider: str, dispatcher: str
+) -> list[Attempt]:
+    """:func:`start` for many rows (one pipelined statement per row, no round trip each), in
+    the order given, each :data:`PREPARED`: it counts as in flight for the customer's caps, and
+    :func:`mark_requested` (committed) must precede its request."""
+    if not starts:
+        return []
+    params = [
+        {
+            "outbox_id": s.outbox_id,
+            "key": s.key,
+            "channel": s.channel,
+            "provider": provider,
+            "at": s.at,
+            "sha": s.content_sha256,
+            "dispatcher": dispatcher,
+        }
+        for s in starts
+    ]
+    with conn.cursor() as cur:
+        cur.executemany(
+            """
+            insert into ops.send_attempts (outbox_id, idempotency_key, attempt_no, channel, provider, started_at,
+                content_sha256, dispatcher, error_code)
+            values (%(outbox_id)s, %(key)s,
+                (select coalesce(max(attempt_no), 0) + 1 from ops.send_attempts where outbox_id = %(outbox_id)s),
+                %(channel)s, %(provider)s, %(at)s, %(sha)s, %(dispatcher)s, %(prepared)s)
+            returning attempt_id, attempt_no
+            """,
+            [{**p, "prepared": PREPARED} for p in params],
+            returning=True,
+        )
+        numbers: list[tuple[int, int]] = []
+        while True:
+            row = cur.fetchone()
+            assert row is not None
+            numbers.append((int(row[0]), int(row[1])))
+            if not cur.nextset():
+                break
+    conn.execute(
+        "update ops.outbox set provider = %s where outbox_id = any(%s)", (provider, [s.outbox_id for s in starts])
+    )
+    return [
+        Attempt(attempt_id, s.outbox_id, attempt_no, s.at, s.content_sha256)
+        for s, (attempt_id, attempt_no) in zip(starts, numbers, strict=True)
+    ]
+
+
+def mark_requested(conn: psycopg.Connection, attempt_ids: list[int]) -> None:
+    """These attempts' request is about to leave (the caller commits first): from now on a crash
+    leaves them maybe sent, to reconcile, never to resend."""
+    conn.execute(
+        "update ops.send_attempts set error_code = null where attempt_id = any(%s) and error_code = %s",
+        (attempt_ids, PREPARED),
+    )
+
+
+def finish_accepted(
+    conn: psycopg.Connection, attempt_ids: list[int], at: dt.datetime, http_status: int, provider_message_id: str | None
+) -> None:
+    """Close many attempts of one accepted request in one statement."""
+    conn.execute(
+        "update ops.send_attempts set finished_at = %s, outcome = 'accepted', http_status = %s, error_code = null, "
+        "provider_message_id = %s where attempt_id = any(%s)",
+        (at, http_status, provider_message_id, attempt_ids),
+    )

@@ -194,3 +194,116 @@ def load_recipient(conn: psycopg.Connection, customer_id: str) -> Recipient | No
         return None
     language = row[2] if row[2] in ("es-MX", "en-US") else "es-MX"
     return Recipient(email=email, contact_name=row[1], language=language, mobile=mobile)
+
+
+# -- batch loaders (dispatch: one query per batch instead of one per row) ----------------------
+
+
+def load_histories(
+    conn: psycopg.Connection, customer_ids: Iterable[str], *, exclude_outbox_ids: Iterable[int] = ()
+) -> dict[str, list[SentMessage]]:
+    """:func:`load_history` (``include_scheduled=False``) for many customers in one query, keyed
+    by customer (every id present, possibly with an empty list). Rows in `exclude_outbox_ids`
+    (the batch being decided) are left out: the dispatcher adds the ones it lets go itself."""
+    ids = sorted(set(customer_ids))
+    found: dict[str, list[SentMessage]] = {customer: [] for customer in ids}
+    rows = conn.execute(
+        """
+        select o.customer_id,
+               case when status = 'sent' then sent_at
+                    when status = 'failed' and attempts >= %(gave_up)s then coalesce(claimed_at, updated_at)
+                    else coalesce(claimed_at, not_before) end,
+               channel, invoice_ids, status, attempts
+        from ops.outbox o
+        where customer_id = any(%(ids)s) and not (outbox_id = any(%(exclude)s))
+          and (status in ('sent', 'unknown', 'review') or (status = 'failed' and attempts >= %(gave_up)s)
+               or (status = 'sending' and exists (
+                   select 1 from ops.send_attempts a where a.outbox_id = o.outbox_id and a.finished_at is null)))
+        """,
+        {"ids": ids, "exclude": sorted(set(exclude_outbox_ids)), "gave_up": GAVE_UP},
+    ).fetchall()
+    for r in rows:
+        if r[1] is None:
+            continue
+        found.setdefault(str(r[0]), []).append(
+            SentMessage(
+                at=r[1],
+                channel=str(r[2]),
+                invoice_ids=tuple(r[3]),
+                outcome="failed" if r[4] == "failed" and r[5] >= GAVE_UP else "sent",
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class PaymentDays:
+    """Payment dates of many customers, read once per batch; :meth:`recent` gives what
+    :func:`load_recent_payments` would at any instant inside the loaded range."""
+
+    by_customer: dict[str, list[tuple[str, dt.date]]]
+
+    def recent(self, customer_id: str, at: dt.datetime, *, days: int = 7) -> list[Payment]:
+        today = at.astimezone(BOOKS_TZ).date()
+        return [
+            Payment(
+                invoice_id=f"payment:{payment_id}",
+                at=min(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=BOOKS_TZ), at),
+                settles_invoice=False,
+            )
+            for payment_id, day in self.by_customer.get(customer_id, [])
+            if today - dt.timedelta(days=days) < day <= today
+        ]
+
+
+def load_payment_days(
+    conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.datetime, *, days: int = 7
+) -> PaymentDays:
+    """The customers' payments from `days` before `at` on (one day wider at both ends, so an
+    instant read later in the batch, even past midnight, is still covered)."""
+    today = at.astimezone(BOOKS_TZ).date()
+    rows = conn.execute(
+        "select customer_id, payment_id, payment_date from marts.fct_payments "
+        "where customer_id = any(%s) and payment_date > %s and payment_date <= %s",
+        (sorted(set(customer_ids)), today - dt.timedelta(days=days + 1), today + dt.timedelta(days=1)),
+    ).fetchall()
+    by_customer: dict[str, list[tuple[str, dt.date]]] = {}
+    for customer, payment_id, day in rows:
+        by_customer.setdefault(str(customer), []).append((str(payment_id), day))
+    return PaymentDays(by_customer)
+
+
+def load_recipients(conn: psycopg.Connection, customer_ids: Iterable[str]) -> dict[str, Recipient]:
+    """:func:`load_recipient` for many customers in one query (customers without any address are
+    absent). Holds personal data: never log it."""
+    rows = conn.execute(
+        "select customer_id, email, contact_name, preferred_language, mobile from marts.dim_contacts "
+        "where customer_id = any(%s)",
+        (sorted(set(customer_ids)),),
+    ).fetchall()
+    found: dict[str, Recipient] = {}
+    for customer, raw_email, name, language, raw_mobile in rows:
+        email = str(raw_email).strip() if raw_email and str(raw_email).strip() else None
+        mobile = str(raw_mobile).strip() if raw_mobile and str(raw_mobile).strip() else None
+        if email is None and mobile is None:
+            continue
+        found[str(customer)] = Recipient(
+            email=email,
+            contact_name=name,
+            language=language if language in ("es-MX", "en-US") else "es-MX",
+            mobile=mobile,
+        )
+    return found
+
+
+def load_payment_references(conn: psycopg.Connection, customer_ids: Iterable[str]) -> dict[str, str]:
+    """:func:`cartera.campaigns.message_context.payment_reference` for many customers: the RFC,
+    or the customer id when it is unknown. Personal data: into the message only."""
+    ids = sorted(set(customer_ids))
+    rows = conn.execute(
+        "select customer_id, nullif(upper(trim(rfc)), '') from marts.dim_customers where customer_id = any(%s)",
+        (ids,),
+    ).fetchall()
+    found = {customer: customer for customer in ids}
+    found.update({str(r[0]): str(r[1]) for r in rows if r[1]})
+    return found

@@ -37,15 +37,25 @@ from cartera import alerts
 from cartera.campaigns import attempts, message_context, outbox
 from cartera.campaigns import contact_data as data
 from cartera.campaigns.candidates import Candidate
-from cartera.campaigns.contact_check import check, policy_engine
+from cartera.campaigns.contact_check import Decision, Hold, check, policy_engine
 from cartera.campaigns.content_check import check_rendered, content_version
 from cartera.campaigns.creditor import creditor_from_settings
-from cartera.campaigns.decisions import audit_policy, step_of
+from cartera.campaigns.decisions import step_of
 from cartera.campaigns.rendering import RenderedMessage, render_message
-from cartera.channels import Channel, ChannelError, OutboundMessage, ReconciliationUnavailable
+from cartera.channels import (
+    BatchChannel,
+    Channel,
+    ChannelError,
+    OutboundMessage,
+    ReconciliationUnavailable,
+    SendResult,
+)
 from cartera.db import connect
 from cartera.errors import ConfigurationError
 from cartera.logs import get_logger
+from cartera.policy import audit as policy_audit
+from cartera.policy.audit import AuditRecord
+from cartera.policy.models import SentMessage
 
 _log = get_logger(__name__)
 MAX_SEND_ATTEMPTS = 3
@@ -105,6 +115,10 @@ class DispatchOptions:
     circuit_threshold: int = 5
     circuit_cooldown: dt.timedelta = dt.timedelta(minutes=5)
     max_attempts: int = MAX_SEND_ATTEMPTS
+    # Messages per provider request where the channel can batch (SendGrid: ≤ 1,000
+    # personalizations); 1 sends one request per message.
+    request_size: int = 1000
+    progress_every: int = 1000  # log counts, rate and time left every this many claimed rows
 
 
 class _Channels:
@@ -236,6 +250,8 @@ def _recover_expired(conn: psycopg.Connection, now: dt.datetime, summary: Dispat
                 (now, outbox_id),
             )
         else:
+            # Claimed, maybe decided with its attempt prepared, but no request made: nothing left.
+            attempts.close_open(conn, outbox_id, now, "not_sent", "lease_expired_before_request")
             outbox.release(conn, outbox_id, now, now, "lease_expired_before_send")
     conn.commit()
 
@@ -317,6 +333,42 @@ def _ask_provider(
 # -- 3. send ---------------------------------------------------------------------------------
 
 
+class _Progress:
+    """Counts, rate and time left, logged every `every` claimed rows (counts only: no personal data)."""
+
+    def __init__(self, due: int, every: int) -> None:
+        import time
+
+        self._time = time.monotonic
+        self.started = self._time()
+        self.due = due
+        self.every = max(1, every)
+        self._next = self.every
+
+    def tick(self, summary: DispatchSummary, *, final: bool = False) -> None:
+        if not final and summary.claimed < self._next:
+            return
+        while self._next <= summary.claimed:
+            self._next += self.every
+        elapsed = max(self._time() - self.started, 1e-9)
+        rate = summary.claimed / elapsed
+        left = max(self.due - summary.claimed, 0)
+        _log.info(
+            "dispatch progress: claimed=%d/%d sent=%d cancelled=%d deferred=%d failed=%d unknown=%d "
+            "rate=%.1f/s left=%d eta=%.0fs",
+            summary.claimed,
+            self.due,
+            summary.sent,
+            summary.cancelled,
+            summary.deferred,
+            summary.failed,
+            summary.unknown,
+            rate,
+            left,
+            left / rate if rate > 0 else 0.0,
+        )
+
+
 def _send_due(
     dsn: str,
     conn: psycopg.Connection,
@@ -326,212 +378,384 @@ def _send_due(
     summary: DispatchSummary,
 ) -> None:
     dispatcher = f"{socket.gethostname()}:{os.getpid()}"
-    while True:
-        rows = outbox.claim_due(
-            conn, _now(clock), limit=opts.batch_size, max_attempts=opts.max_attempts, lease=opts.lease
-        )
-        if not rows:
-            return
-        summary.claimed += len(rows)
-        for index, row in enumerate(rows):
+    progress = _Progress(outbox.count_due(conn, _now(clock), max_attempts=opts.max_attempts), opts.progress_every)
+    try:
+        while True:
+            rows = outbox.claim_due(
+                conn, _now(clock), limit=opts.batch_size, max_attempts=opts.max_attempts, lease=opts.lease
+            )
+            if not rows:
+                return
+            summary.claimed += len(rows)
             try:
-                _send_one(dsn, conn, row, clock, registry, opts, summary, dispatcher)
+                _send_batch(dsn, conn, rows, clock, registry, opts, summary, dispatcher)
             except ConfigurationError:
                 # The rest of the claimed rows go back untouched, then the task fails loudly.
+                conn.rollback()
                 now = _now(clock)
-                for rest in rows[index:]:  # the current row too, unless already given back
-                    outbox.release(conn, rest.outbox_id, now, now, "stopped_configuration_error")
-                    summary.released += 1
+                for rest in rows:  # only rows still 'sending' (without an attempt) are given back
+                    cur = conn.execute(
+                        "select 1 from ops.outbox where outbox_id = %s and status = 'sending'", (rest.outbox_id,)
+                    ).fetchone()
+                    if cur is not None:
+                        outbox.release(conn, rest.outbox_id, now, now, "stopped_configuration_error")
+                        summary.released += 1
                 conn.commit()
                 raise
             conn.commit()
-        if len(rows) < opts.batch_size:
-            return
+            progress.tick(summary)
+            if len(rows) < opts.batch_size:
+                return
+    finally:
+        progress.tick(summary, final=True)
 
 
-def _send_one(
+@dataclass
+class _Ready:
+    """A row the law let go, with its message and the attempt committed before its request."""
+
+    row: outbox.OutboxRow
+    message: OutboundMessage
+    checked_at: dt.datetime  # the instant of the law: the row's sent_at
+    content_sha256: str
+    attempt: attempts.Attempt | None = None
+
+
+def _lock_customers(conn: psycopg.Connection, customer_ids: list[str]) -> None:
+    """Every customer's advisory lock (transaction-scoped), taken in one stable order (sorted) so
+    two dispatchers locking overlapping batches never deadlock."""
+    conn.execute(
+        "select count(pg_advisory_xact_lock(hashtextextended('customer:' || c, 7))) "
+        "from (select c from unnest(%s::text[]) as c order by c) as ordered",
+        (sorted(set(customer_ids)),),
+    )
+
+
+def _send_batch(
     dsn: str,
     conn: psycopg.Connection,
-    row: outbox.OutboxRow,
+    rows: list[outbox.OutboxRow],
     clock: Clock,
     registry: _Channels,
     opts: DispatchOptions,
     summary: DispatchSummary,
     dispatcher: str,
 ) -> None:
-    channel = registry.get(row.channel)
-    now = _now(clock)
-    if channel is None:
-        outbox.release(conn, row.outbox_id, now, now + dt.timedelta(hours=1), f"no_{row.channel}_channel_configured")
-        summary.released += 1
-        alerts.raise_alert(
-            dsn,
-            alerts.Alert(
-                dedup_key=f"dispatch:no_channel:{row.channel}:{now.date().isoformat()}",
-                kind="channel_not_configured",
-                severity="high",
-                summary=f"messages planned on {row.channel} wait: no provider is configured for that channel.",
-                reasons=[row.channel],
-                entity_type="channel",
-                entity_id=row.channel,
-            ),
-            now,
-        )
+    """Decide every claimed row under its customer's lock with the batch's data read once, commit
+    the decisions and one attempt row per message, then make the requests."""
+    by_channel: dict[str, list[outbox.OutboxRow]] = {}
+    for row in rows:
+        by_channel.setdefault(row.channel, []).append(row)
+    sendable: list[outbox.OutboxRow] = []
+    for name, channel_rows in sorted(by_channel.items()):
+        channel = registry.get(name)
+        now = _now(clock)
+        if channel is None:
+            for row in channel_rows:
+                outbox.release(conn, row.outbox_id, now, now + dt.timedelta(hours=1), f"no_{name}_channel_configured")
+                summary.released += 1
+            conn.commit()
+            alerts.raise_alert(
+                dsn,
+                alerts.Alert(
+                    dedup_key=f"dispatch:no_channel:{name}:{now.date().isoformat()}",
+                    kind="channel_not_configured",
+                    severity="high",
+                    summary=f"messages planned on {name} wait: no provider is configured for that channel.",
+                    reasons=[name],
+                    entity_type="channel",
+                    entity_id=name,
+                ),
+                now,
+            )
+            continue
+        open_until = attempts.circuit_open_until(conn, channel.provider, now)
+        if open_until is not None:
+            for row in channel_rows:
+                outbox.release(conn, row.outbox_id, now, open_until, f"circuit_open_{channel.provider}")
+                summary.released += 1
+            continue
+        sendable.extend(channel_rows)
+    conn.commit()
+    if not sendable:
         return
-    open_until = attempts.circuit_open_until(conn, channel.provider, now)
-    if open_until is not None:
-        outbox.release(conn, row.outbox_id, now, open_until, f"circuit_open_{channel.provider}")
-        summary.released += 1
-        return
-    # Under the customer's lock: the check, the decision and the attempt row, committed together.
-    conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 7))", (f"customer:{row.customer_id}",))
-    now = _now(clock)  # the instant of the law: read after the lock, just before the request
-    snapshot_date, current = data.load_current_items(conn, row.invoice_ids)
-    items = tuple(current.get(i) or data.closed_placeholder(i, row.customer_id) for i in row.invoice_ids)
-    profile = data.load_profiles(conn, [row.customer_id], now)[row.customer_id]
-    holds = data.load_holds(conn, [row.customer_id])
-    history = data.load_history(conn, row.customer_id, include_scheduled=False, exclude_outbox_id=row.outbox_id)
-    candidate = Candidate(row.customer_id, "new", step_of(row), items, channel=row.channel)
-    payments = data.load_recent_payments(conn, row.customer_id, now)
-    # Render first, so the law judges the exact text that would leave (content rules).
-    recipient = data.load_recipient(conn, row.customer_id)
-    address = recipient.address_for(row.channel) if recipient else None
-    rendered: RenderedMessage | None = None
-    template_error: str | None = None
-    report = None
+    ready = _decide(conn, sendable, clock, registry, opts, summary, dispatcher)
+    conn.commit()  # decisions and attempts durable before any request leaves (and the locks released)
+    by_provider: dict[str, list[_Ready]] = {}
+    for item in ready:
+        by_provider.setdefault(item.row.channel, []).append(item)
+    for name, items in sorted(by_provider.items()):
+        channel = registry.get(name)
+        assert channel is not None
+        _deliver(dsn, conn, channel, items, clock, opts, summary)
+
+
+def _decide(
+    conn: psycopg.Connection,
+    rows: list[outbox.OutboxRow],
+    clock: Clock,
+    registry: _Channels,
+    opts: DispatchOptions,
+    summary: DispatchSummary,
+    dispatcher: str,
+) -> list[_Ready]:
+    """Under every customer's lock: read what may have changed (for the whole batch at once),
+    then per row read the clock, check the law at that instant, record the decision; start one
+    attempt per message the law lets go. The caller commits."""
+    customers = sorted({row.customer_id for row in rows})
+    _lock_customers(conn, customers)
+    start = _now(clock)  # after the locks: everything below is read under them
+    snapshot_date, current = data.load_current_items(conn, {i for row in rows for i in row.invoice_ids})
+    profiles = data.load_profiles(conn, customers, start)
+    holds_by_customer: dict[str, list[Hold]] = {}
+    for hold in data.load_holds(conn, customers):
+        holds_by_customer.setdefault(hold.customer_id, []).append(hold)
+    histories = data.load_histories(conn, customers, exclude_outbox_ids=[row.outbox_id for row in rows])
+    payments = data.load_payment_days(conn, customers, start)
+    recipients = data.load_recipients(conn, customers)
+    references = data.load_payment_references(conn, customers)
     engine = policy_engine()
-    if recipient is not None and address and all(item.is_open for item in items):
-        creditor = creditor_from_settings(opts.company_name)
-        try:
-            rendered = render_message(
-                row.channel,
-                row.template,
-                recipient.language,
-                invoices=items,
-                as_of=snapshot_date or row.as_of_date,
-                creditor=creditor,
-                contact_name=recipient.contact_name,
-                reference=message_context.payment_reference(conn, row.customer_id),
-                window_open=row.channel == "whatsapp"
-                and message_context.whatsapp_window_open(conn, row.customer_id, now),
+    creditor = creditor_from_settings(opts.company_name)
+    audits: list[AuditRecord] = []
+    decided: list[tuple[Decision, outbox.OutboxRow, dt.datetime]] = []
+    ready: list[_Ready] = []
+    for row in rows:
+        now = _now(clock)  # the instant of the law, read just before this row's decision
+        items = tuple(current.get(i) or data.closed_placeholder(i, row.customer_id) for i in row.invoice_ids)
+        profile = profiles[row.customer_id]
+        candidate = Candidate(row.customer_id, "new", step_of(row), items, channel=row.channel)
+        recipient = recipients.get(row.customer_id)
+        address = recipient.address_for(row.channel) if recipient else None
+        rendered: RenderedMessage | None = None
+        template_error: str | None = None
+        report = None
+        # Render first, so the law judges the exact text that would leave (content rules).
+        if recipient is not None and address and all(item.is_open for item in items):
+            try:
+                rendered = render_message(
+                    row.channel,
+                    row.template,
+                    recipient.language,
+                    invoices=items,
+                    as_of=snapshot_date or row.as_of_date,
+                    creditor=creditor,
+                    contact_name=recipient.contact_name,
+                    reference=references.get(row.customer_id, row.customer_id),
+                    window_open=row.channel == "whatsapp"
+                    and message_context.whatsapp_window_open(conn, row.customer_id, now),
+                )
+            except jinja2.TemplateError as exc:
+                template_error = f"template_error {type(exc).__name__}"
+            else:
+                report = check_rendered(
+                    engine,
+                    rendered,
+                    channel=row.channel,
+                    country=profile.country,
+                    is_consumer=profile.is_consumer,
+                    creditor=creditor,
+                )
+        history = histories.setdefault(row.customer_id, [])
+        decision = check(
+            candidate,
+            profile,
+            history,
+            holds_by_customer.get(row.customer_id, []),
+            now,
+            payments=payments.recent(row.customer_id, now),
+            engine=engine,
+            content=report,
+        )
+        if decision.policy is not None and decision.policy_candidate is not None:
+            audits.append(
+                AuditRecord(
+                    candidate=decision.policy_candidate,
+                    decision=decision.policy,
+                    decided_at=now,
+                    stage="send",
+                    batch_id=row.batch_id,
+                    outbox_id=row.outbox_id,
+                    idempotency_key=row.idempotency_key,
+                )
             )
-        except jinja2.TemplateError as exc:
-            template_error = f"template_error {type(exc).__name__}"
-        else:
-            report = check_rendered(
-                engine,
-                rendered,
-                channel=row.channel,
-                country=profile.country,
-                is_consumer=profile.is_consumer,
-                creditor=creditor,
-            )
-    decision = check(candidate, profile, history, holds, now, payments=payments, engine=engine, content=report)
-    audit_policy(conn, decision, "send", now, batch_id=row.batch_id, outbox_id=row.outbox_id, key=row.idempotency_key)
-    outbox.record_decision(
-        conn,
-        decision,
-        stage="send",
-        at=now,
-        customer_id=row.customer_id,
-        step=row.step,
-        channel=row.channel,
-        batch_id=row.batch_id,
-        outbox_id=row.outbox_id,
-        key=row.idempotency_key,
-    )
-    if decision.verdict == "deny":
-        outbox.mark_cancelled(conn, row.outbox_id, now, decision.reason_code)
-        summary.cancelled += 1
-        summary.cancel_reasons[decision.reason_code] = summary.cancel_reasons.get(decision.reason_code, 0) + 1
-        return
-    if decision.verdict == "defer":
-        outbox.mark_deferred(conn, row.outbox_id, now, decision.next_allowed_at or now, decision.reason_code)
-        summary.deferred += 1
-        return
-    if recipient is None or not address:
-        outbox.mark_cancelled(conn, row.outbox_id, now, "no_address")
-        summary.cancelled += 1
-        return
-    if rendered is None:  # a template that does not render: a person fixes it, nothing is sent
-        outbox.mark_failed(conn, row.outbox_id, now, template_error or "template_error", now, give_up=True)
-        summary.failed += 1
-        return
-    message = OutboundMessage(
-        channel=row.channel,  # type: ignore[arg-type]
-        to=address,
-        to_name=recipient.contact_name,
-        subject=rendered.subject or None,
-        text=rendered.text,
-        html=rendered.html or None,
-        language=recipient.language,
-        template=rendered.template,
-        template_variables=rendered.template_variables,
-        window_open=row.channel == "whatsapp" and rendered.template is None,
-        idempotency_key=row.idempotency_key,
-        categories=("cobranza", row.step),
-        custom_args={"outbox_id": str(row.outbox_id), "step": row.step},
-    )
-    attempt = attempts.start(
-        conn,
-        outbox_id=row.outbox_id,
-        key=row.idempotency_key,
-        channel=row.channel,
-        provider=channel.provider,
-        at=now,
-        content_sha256=content_version(rendered),  # the version the send decision judged
-        dispatcher=dispatcher,
-    )
-    conn.commit()  # the attempt is durable before the request leaves (and the lock is released)
-    try:
-        result = channel.send(message)
-    except ChannelError as exc:
-        _after_error(dsn, conn, row, channel.provider, attempt, exc, _now(clock), opts, summary)
-        return
-    done = _now(clock)
-    attempts.finish(
-        conn, attempt.attempt_id, done, "accepted", http_status=result.status_code,
-        provider_message_id=result.provider_message_id,
-    )  # fmt: skip
-    outbox.mark_sent(conn, row.outbox_id, done, result.provider_message_id, sent_at=now)
-    attempts.record_success(conn, channel.provider, done)
-    summary.sent += 1
+        decided.append((decision, row, now))
+        if decision.verdict == "deny":
+            outbox.mark_cancelled(conn, row.outbox_id, now, decision.reason_code)
+            summary.cancelled += 1
+            summary.cancel_reasons[decision.reason_code] = summary.cancel_reasons.get(decision.reason_code, 0) + 1
+            continue
+        if decision.verdict == "defer":
+            outbox.mark_deferred(conn, row.outbox_id, now, decision.next_allowed_at or now, decision.reason_code)
+            summary.deferred += 1
+            continue
+        if recipient is None or not address:
+            outbox.mark_cancelled(conn, row.outbox_id, now, "no_address")
+            summary.cancelled += 1
+            continue
+        if rendered is None:  # a template that does not render: a person fixes it, nothing is sent
+            outbox.mark_failed(conn, row.outbox_id, now, template_error or "template_error", now, give_up=True)
+            summary.failed += 1
+            continue
+        message = OutboundMessage(
+            channel=row.channel,  # type: ignore[arg-type]
+            to=address,
+            to_name=recipient.contact_name,
+            subject=rendered.subject or None,
+            text=rendered.text,
+            html=rendered.html or None,
+            language=recipient.language,
+            template=rendered.template,
+            template_variables=rendered.template_variables,
+            window_open=row.channel == "whatsapp" and rendered.template is None,
+            idempotency_key=row.idempotency_key,
+            categories=("cobranza", row.step),
+            custom_args={"outbox_id": str(row.outbox_id), "step": row.step},
+        )
+        ready.append(_Ready(row, message, now, content_version(rendered)))
+        # The customer's next row in this batch counts this one, as it would once in flight.
+        history.append(SentMessage(at=now, channel=row.channel, invoice_ids=row.invoice_ids, outcome="sent"))
+    if audits:
+        policy_audit.record_decisions(conn, audits)
+    outbox.record_decisions(conn, [(decision, "send", at, row) for decision, row, at in decided])
+    by_provider: dict[str, list[_Ready]] = {}
+    for item in ready:
+        channel = registry.get(item.row.channel)
+        assert channel is not None
+        by_provider.setdefault(channel.provider, []).append(item)
+    for provider, going in by_provider.items():
+        started = attempts.start_many(
+            conn,
+            [
+                attempts.AttemptStart(
+                    i.row.outbox_id, i.row.idempotency_key, i.row.channel, i.checked_at, i.content_sha256
+                )
+                for i in going
+            ],
+            provider=provider,
+            dispatcher=dispatcher,
+        )
+        for item, attempt in zip(going, started, strict=True):
+            item.attempt = attempt
+    return ready
 
 
-def _after_error(
+def _deliver(
     dsn: str,
     conn: psycopg.Connection,
-    row: outbox.OutboxRow,
-    provider: str,
-    attempt: attempts.Attempt,
-    exc: ChannelError,
-    now: dt.datetime,
+    channel: Channel,
+    items: list[_Ready],
+    clock: Clock,
     opts: DispatchOptions,
     summary: DispatchSummary,
 ) -> None:
+    """The requests of one channel's messages (attempts already committed): grouped into shared
+    requests when the channel can, else one request each; the circuit is looked at before each."""
+    messages = [item.message for item in items]
+    if isinstance(channel, BatchChannel) and opts.request_size > 1:
+        groups = channel.request_groups(messages, max_size=opts.request_size)
+    else:
+        groups = [[i] for i in range(len(items))]
+    for number, group in enumerate(groups):
+        now = _now(clock)
+        open_until = attempts.circuit_open_until(conn, channel.provider, now)
+        if open_until is not None:
+            # Nothing of these left: give the rows back, their attempts closed as not sent.
+            for index in group:
+                item = items[index]
+                assert item.attempt is not None
+                attempts.finish(conn, item.attempt.attempt_id, now, "not_sent", error_code="circuit_open")
+                outbox.release(conn, item.row.outbox_id, now, open_until, f"circuit_open_{channel.provider}")
+                summary.released += 1
+            conn.commit()
+            continue
+        batch = [items[i] for i in group]
+        attempts.mark_requested(conn, [item.attempt.attempt_id for item in batch if item.attempt is not None])
+        conn.commit()  # from here on these messages may have left: a crash makes them unknown
+        try:
+            if isinstance(channel, BatchChannel) and len(batch) > 1:
+                answers = channel.send_many([item.message for item in batch])
+            else:
+                answers = [_send_single(channel, batch[0].message)]
+            _record_answers(dsn, conn, channel.provider, batch, answers, clock, opts, summary)
+        except ConfigurationError:
+            # Requests not made yet: their attempts are closed as not sent, their rows given back.
+            later = [items[i] for g in groups[number + 1 :] for i in g]
+            now = _now(clock)
+            for item in later:
+                assert item.attempt is not None
+                attempts.finish(
+                    conn, item.attempt.attempt_id, now, "not_sent", error_code="stopped_configuration_error"
+                )
+                outbox.release(conn, item.row.outbox_id, now, now, "stopped_configuration_error")
+                summary.released += 1
+            conn.commit()
+            raise
+        conn.commit()
+
+
+def _send_single(channel: Channel, message: OutboundMessage) -> SendResult | ChannelError:
+    try:
+        return channel.send(message)
+    except ChannelError as exc:
+        return exc
+
+
+def _record_answers(
+    dsn: str,
+    conn: psycopg.Connection,
+    provider: str,
+    batch: list[_Ready],
+    answers: list[SendResult | ChannelError],
+    clock: Clock,
+    opts: DispatchOptions,
+    summary: DispatchSummary,
+) -> None:
+    """What one request's answer means for each of its messages. The circuit counts the request
+    once (a batch refused for one reason is one failure, not a thousand)."""
+    done = _now(clock)
+    accepted: dict[tuple[str | None, int], list[_Ready]] = {}
+    failures: list[tuple[_Ready, ChannelError]] = []
+    for item, answer in zip(batch, answers, strict=True):
+        if isinstance(answer, ChannelError):
+            failures.append((item, answer))
+        else:
+            accepted.setdefault((answer.provider_message_id, answer.status_code), []).append(item)
+    for (provider_id, status), sent in accepted.items():
+        attempts.finish_accepted(conn, [i.attempt.attempt_id for i in sent if i.attempt], done, status, provider_id)
+        outbox.mark_sent_many(conn, [(i.row.outbox_id, i.checked_at) for i in sent], done, provider_id)
+        summary.sent += len(sent)
+    if accepted:
+        attempts.record_success(conn, provider, done)
+    auth: ChannelError | None = None
+    transient: ChannelError | None = None
+    for item, exc in failures:
+        assert item.attempt is not None
+        _after_error(conn, item.row, item.attempt, exc, done, summary)
+        if exc.outcome == "auth":
+            auth = auth or exc
+        elif exc.transient and transient is None:
+            transient = exc
+    if auth is not None:
+        conn.commit()
+        _credentials_refused(dsn, provider, auth, done)
+    if transient is not None and not accepted:
+        _count_failure(dsn, conn, provider, transient, done, opts)
+
+
+def _after_error(
+    conn: psycopg.Connection,
+    row: outbox.OutboxRow,
+    attempt: attempts.Attempt,
+    exc: ChannelError,
+    now: dt.datetime,
+    summary: DispatchSummary,
+) -> None:
+    """One message's refused or uncertain send: its attempt closed, its row moved."""
     attempts.finish(conn, attempt.attempt_id, now, exc.outcome, http_status=exc.status_code, error_code=exc.code)
     if exc.outcome == "auth":
         outbox.release(conn, row.outbox_id, now, now, "provider_refused_credentials")
         summary.released += 1
-        conn.commit()
-        alerts.raise_alert(
-            dsn,
-            alerts.Alert(
-                dedup_key=f"dispatch:auth:{provider}:{now.date().isoformat()}",
-                kind="provider_credentials_refused",
-                severity="critical",
-                summary=f"{provider} refused the API credentials ({exc.code}); nothing was sent, rows stay pending.",
-                reasons=[exc.code],
-                entity_type="provider",
-                entity_id=provider,
-            ),
-            now,
-        )
-        raise ConfigurationError(
-            f"{provider} refused the credentials ({exc.code}): nothing was sent and no row counted as a bounce. "
-            f"Fix the API key / account SID and token (environment or Airflow connection), then rerun the dispatch."
-        )
-    if exc.outcome == "unknown":
+    elif exc.outcome == "unknown":
         outbox.mark_unknown(conn, row.outbox_id, now, exc.code)
         summary.unknown += 1
     else:
@@ -540,30 +764,55 @@ def _after_error(
             conn, row.outbox_id, now, exc.code, now + dt.timedelta(seconds=wait), give_up=not exc.transient
         )
         summary.failed += 1
-    if exc.transient:
-        opened = attempts.record_failure(
-            conn,
-            provider,
+
+
+def _credentials_refused(dsn: str, provider: str, exc: ChannelError, now: dt.datetime) -> None:
+    alerts.raise_alert(
+        dsn,
+        alerts.Alert(
+            dedup_key=f"dispatch:auth:{provider}:{now.date().isoformat()}",
+            kind="provider_credentials_refused",
+            severity="critical",
+            summary=f"{provider} refused the API credentials ({exc.code}); nothing was sent, rows stay pending.",
+            reasons=[exc.code],
+            entity_type="provider",
+            entity_id=provider,
+        ),
+        now,
+    )
+    raise ConfigurationError(
+        f"{provider} refused the credentials ({exc.code}): nothing was sent and no row counted as a bounce. "
+        f"Fix the API key / account SID and token (environment or Airflow connection), then rerun the dispatch."
+    )
+
+
+def _count_failure(
+    dsn: str, conn: psycopg.Connection, provider: str, exc: ChannelError, now: dt.datetime, opts: DispatchOptions
+) -> None:
+    opened = attempts.record_failure(
+        conn,
+        provider,
+        now,
+        exc.code,
+        threshold=opts.circuit_threshold,
+        cooldown=opts.circuit_cooldown,
+        open_for=dt.timedelta(seconds=exc.retry_after) if exc.retry_after is not None else None,
+    )
+    if opened is not None:
+        conn.commit()
+        alerts.raise_alert(
+            dsn,
+            alerts.Alert(
+                dedup_key=f"dispatch:circuit:{provider}:{now.date().isoformat()}",
+                kind="provider_circuit_open",
+                severity="high",
+                summary=f"{provider} circuit open until {opened.isoformat()} after {exc.code}.",
+                reasons=[exc.code],
+                entity_type="provider",
+                entity_id=provider,
+            ),
             now,
-            exc.code,
-            threshold=opts.circuit_threshold,
-            cooldown=opts.circuit_cooldown,
-            open_for=dt.timedelta(seconds=exc.retry_after) if exc.retry_after is not None else None,
         )
-        if opened is not None:
-            alerts.raise_alert(
-                dsn,
-                alerts.Alert(
-                    dedup_key=f"dispatch:circuit:{provider}:{now.date().isoformat()}",
-                    kind="provider_circuit_open",
-                    severity="high",
-                    summary=f"{provider} circuit open until {opened.isoformat()} after {exc.code}.",
-                    reasons=[exc.code],
-                    entity_type="provider",
-                    entity_id=provider,
-                ),
-                now,
-            )
 
 
 def _alert_on_stuck(dsn: str, conn: psycopg.Connection, now: dt.datetime) -> None:

@@ -219,6 +219,40 @@ def record_decision(
     )
 
 
+def record_decisions(conn: psycopg.Connection, decided: list[tuple[Decision, str, dt.datetime, OutboxRow]]) -> None:
+    """:func:`record_decision` for many (decision, stage, instant, row) of claimed rows, pipelined."""
+    if not decided:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """
+            insert into ops.contact_decisions (decided_at, stage, batch_id, outbox_id, idempotency_key, customer_id,
+                invoice_id, step, channel, verdict, rule_id, reason_code, reason_es, reason_en, next_allowed_at)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            """,
+            [
+                (
+                    at,
+                    stage,
+                    row.batch_id,
+                    row.outbox_id,
+                    row.idempotency_key,
+                    row.customer_id,
+                    decision.invoice_id,
+                    row.step,
+                    row.channel,
+                    decision.verdict,
+                    decision.rule_id,
+                    decision.reason_code,
+                    decision.reason_es,
+                    decision.reason_en,
+                    decision.next_allowed_at,
+                )
+                for decision, stage, at, row in decided
+            ],
+        )
+
+
 def has_due(conn: psycopg.Connection, now: dt.datetime, *, max_attempts: int) -> bool:
     """Whether any row is due at `now` (checked before building a channel, so a dispatch with
     nothing to send needs no provider credentials)."""
@@ -322,6 +356,36 @@ def mark_sent(
     )
 
 
+def mark_sent_many(
+    conn: psycopg.Connection,
+    sent: list[tuple[int, dt.datetime]],
+    now: dt.datetime,
+    provider_message_id: str | None,
+) -> None:
+    """:func:`mark_sent` for the (outbox_id, sent_at) rows of one accepted request, in one statement."""
+    if not sent:
+        return
+    conn.execute(
+        "update ops.outbox o set status = 'sent', sent_at = s.sent_at, "
+        "provider_message_id = coalesce(%s, o.provider_message_id), status_reason = null, last_error = null, "
+        "lease_until = null, updated_at = %s "
+        "from unnest(%s::bigint[], %s::timestamptz[]) as s(outbox_id, sent_at) "
+        "where o.outbox_id = s.outbox_id and o.status = 'sending'",
+        (provider_message_id, now, [i for i, _ in sent], [at for _, at in sent]),
+    )
+
+
+def count_due(conn: psycopg.Connection, now: dt.datetime, *, max_attempts: int) -> int:
+    """How many rows are due at `now` (for the progress log's time left)."""
+    row = conn.execute(
+        "select count(*) from ops.outbox o where not_before <= %s "
+        "and (status in ('pending', 'deferred') or (status = 'failed' and attempts < %s)) "
+        "and not exists (select 1 from ops.batch_approvals ba where ba.batch_id = o.batch_id and ba.status <> 'approved')",
+        (now, max_attempts),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def mark_unknown(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, error: str) -> None:
     """The request may have reached the provider: never resend before reconciliation."""
     conn.execute(
@@ -375,11 +439,13 @@ def mark_failed(
 
 def expired_leases(conn: psycopg.Connection, now: dt.datetime) -> list[tuple[int, bool]]:
     """Rows left in ``sending`` past their lease (a dispatcher crashed, was killed or lost its
-    database), each with whether an attempt had started (locked; the caller commits)."""
+    database), each with whether an attempt's request may have left (locked; the caller
+    commits). An attempt still ``prepared`` (attempts.PREPARED) never had its request made."""
     rows = conn.execute(
         """
         select o.outbox_id,
-               exists (select 1 from ops.send_attempts a where a.outbox_id = o.outbox_id and a.finished_at is null)
+               exists (select 1 from ops.send_attempts a where a.outbox_id = o.outbox_id and a.finished_at is null
+                       and a.error_code is distinct from 'prepared')
         from ops.outbox o
         where o.status = 'sending' and coalesce(o.lease_until, o.claimed_at + interval '5 minutes') < %s
         order by o.outbox_id

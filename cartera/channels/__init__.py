@@ -15,6 +15,12 @@ reconciliation. So :class:`ChannelError` says *what is known* about the message:
   left, a 5xx). The row must be reconciled with :meth:`Channel.find_sent` before anything else.
 * ``outcome="auth"``: 401/403, a configuration error. The batch stops; nothing is a bounce.
 
+A channel whose provider takes many messages in one request (SendGrid: up to 1,000
+personalizations) also implements :class:`BatchChannel`: :meth:`BatchChannel.request_groups`
+says which messages can share a request, :meth:`BatchChannel.send_many` makes the request for
+one group and answers per message. Each message still has its own key and its own answer; a
+request that may have been accepted makes every message of it ``unknown``.
+
 Error text carries codes and field names only, never an address or a message body.
 """
 
@@ -22,8 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 ChannelName = Literal["email", "sms", "whatsapp"]
 Outcome = Literal["not_sent", "unknown", "auth"]
@@ -128,4 +135,24 @@ class Channel(Protocol):
         """Ask the provider whether it accepted `message` (matched by its idempotency key, or
         where the provider cannot carry one, by recipient, time and content) at or after
         `since`. None: it did not. Raises ReconciliationUnavailable when it cannot tell."""
+        ...
+
+
+@runtime_checkable
+class BatchChannel(Protocol):
+    """Optional: a channel that hands several messages over in one request."""
+
+    name: str
+    provider: str
+
+    def request_groups(self, messages: Sequence[OutboundMessage], *, max_size: int) -> list[list[int]]:
+        """Indexes of `messages` split into requests (each at most `max_size` messages and
+        within the provider's limits; a message that cannot share a request is alone). Every
+        index appears exactly once; order is kept inside a group."""
+        ...
+
+    def send_many(self, messages: Sequence[OutboundMessage]) -> list[SendResult | ChannelError]:
+        """Hand over one group (as :meth:`request_groups` made it) in one request, and say per
+        message what is known: a SendResult, or the ChannelError for that message. Never
+        retries a request that may have left."""
         ...

@@ -9,6 +9,12 @@ It speaks the real wire protocol, so the real SDK talks to it unchanged (set
   SendGrid-shaped ``{"errors": [{"message", "field", "help"}]}``.
 * It keeps every accepted request and writes each recipient's copy as an ``.eml`` file
   (named by message id, never by address) so a person can open it as it would arrive.
+  A request of many personalizations is rendered per personalization as SendGrid does: its
+  ``substitutions`` replaced in the subject and the shared content, its ``custom_args`` over
+  the request's. :attr:`FakeSendGrid.messages` and :meth:`FakeSendGrid.copies` count those
+  rendered copies (one per personalization); :attr:`FakeSendGrid.requests` keeps the raw bodies.
+  Substitutions are checked against SendGrid's documented limits (strings, at most
+  ``SUBSTITUTION_BYTES`` per personalization), and an address may appear once per request.
 * ``GET /v3/messages?query=…``: the Email Activity API, enough of its query language for
   reconciliation (``unique_args['idempotency_key']="…"``, ``msg_id="…"``, ``to_email="…"``).
 * ``GET /_fake/messages``: JSON of what it accepted; ``DELETE /_fake/messages`` clears it.
@@ -37,6 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+SUBSTITUTION_BYTES = 10_000  # per personalization, the smaller of SendGrid's documented figures
 _HELP = "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
 
 
@@ -62,6 +69,7 @@ def validate_mail_send(payload: Any) -> list[dict[str, Any]]:
         errors.append(
             _error("The personalization block is limited to 1000 personalizations per API request.", "personalizations")
         )
+    seen: set[str] = set()
     for i, p in enumerate(personalizations):
         to = p.get("to") if isinstance(p, dict) else None
         if not isinstance(to, list) or not to:
@@ -82,6 +90,31 @@ def validate_mail_send(payload: Any) -> list[dict[str, Any]]:
             )
         if isinstance(p, dict) and any(not isinstance(v, str) for v in (p.get("custom_args") or {}).values()):
             errors.append(_error("Custom args must be strings.", f"personalizations.{i}.custom_args"))
+        substitutions = (p.get("substitutions") or {}) if isinstance(p, dict) else {}
+        if not isinstance(substitutions, dict) or any(
+            not isinstance(k, str) or not isinstance(v, str) for k, v in substitutions.items()
+        ):
+            errors.append(_error("Substitutions must be strings.", f"personalizations.{i}.substitutions"))
+        elif (
+            sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in substitutions.items()) > SUBSTITUTION_BYTES
+        ):
+            errors.append(
+                _error(
+                    f"The total size of substitutions may not exceed {SUBSTITUTION_BYTES} bytes per personalization.",
+                    f"personalizations.{i}.substitutions",
+                )
+            )
+        if isinstance(to, list):
+            for r in to:
+                address = str(r.get("email", "")).strip().lower() if isinstance(r, dict) else ""
+                if address and address in seen:
+                    errors.append(
+                        _error(
+                            "Each unique email address in the personalizations array should only be included once.",
+                            f"personalizations.{i}.to",
+                        )
+                    )
+                seen.add(address)
     sender = payload.get("from")
     if not isinstance(sender, dict) or "@" not in str(sender.get("email", "")):
         errors.append(
@@ -118,6 +151,30 @@ def validate_mail_send(payload: Any) -> list[dict[str, Any]]:
     return errors
 
 
+def _substitute(text: str, substitutions: dict[str, str]) -> str:
+    for tag in sorted(substitutions, key=len, reverse=True):  # a longer tag first: no partial match
+        text = text.replace(tag, substitutions[tag])
+    return text
+
+
+def render_personalization(payload: dict[str, Any], personalization: dict[str, Any]) -> dict[str, Any]:
+    """The request as one recipient's copy: this personalization only, its substitutions applied
+    to the subject and content, its custom_args and headers over the request's."""
+    values = personalization.get("substitutions") or {}
+    alone = {k: v for k, v in personalization.items() if k != "substitutions"}
+    rendered = {k: v for k, v in payload.items() if k != "personalizations"}
+    rendered["personalizations"] = [alone]
+    subject = personalization.get("subject") or payload.get("subject", "")
+    rendered["subject"] = _substitute(subject, values)
+    rendered["content"] = [
+        {**block, "value": _substitute(str(block.get("value", "")), values)} for block in payload.get("content", [])
+    ]
+    args = {**(payload.get("custom_args") or {}), **(personalization.get("custom_args") or {})}
+    if args:
+        rendered["custom_args"] = args
+    return rendered
+
+
 def _eml(
     payload: dict[str, Any], personalization: dict[str, Any], message_id: str, received_at: dt.datetime
 ) -> EmailMessage:
@@ -152,6 +209,7 @@ class FakeSendGrid:
         port: int = 0,
         api_key: str | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        write_eml: bool = True,
     ) -> None:
         self.outdir = Path(outdir)
         self.api_key = api_key  # None: any non-empty Bearer token is accepted
@@ -159,6 +217,8 @@ class FakeSendGrid:
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))  # only stamps the .eml Date header
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
+        self._requests: list[dict[str, Any]] = []
+        self.write_eml = write_eml
         self._failures: list[tuple[int, float | None]] = []
         self._after_accept: list[tuple[str, float]] = []  # ("hang", seconds) | ("reset", 0) | ("5xx", status)
         self._server: ThreadingHTTPServer | None = None
@@ -227,7 +287,8 @@ class FakeSendGrid:
             return self._after_accept.pop(0) if self._after_accept else None
 
     def copies(self, idempotency_key: str) -> int:
-        """How many accepted requests carry this key (the exactly-once measure)."""
+        """How many accepted copies (one per personalization) carry this key: the exactly-once
+        measure."""
         return sum(
             1
             for m in self.messages
@@ -268,13 +329,22 @@ class FakeSendGrid:
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        """Accepted requests: ``{"message_id", "received_at", "request"}``, oldest first."""
+        """Accepted copies, one per personalization, oldest first: ``{"message_id" (the
+        request's X-Message-Id), "personalization" (its index), "received_at", "request" (the
+        request as that recipient's copy, see :func:`render_personalization`)}``."""
         with self._lock:
             return list(self._messages)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The raw bodies of the accepted requests, oldest first."""
+        with self._lock:
+            return list(self._requests)
 
     def clear(self) -> None:
         with self._lock:
             self._messages.clear()
+            self._requests.clear()
 
     # -- request handling ------------------------------------------------------------------
     def handle_send(self, authorization: str | None, body: bytes) -> tuple[int, dict[str, str], Any]:
@@ -315,13 +385,23 @@ class FakeSendGrid:
             return 400, {}, {"errors": errors}
         message_id = secrets.token_urlsafe(16)
         received_at = self._clock()
+        copies = []
         for i, personalization in enumerate(payload["personalizations"]):
-            eml = _eml(payload, personalization, message_id, received_at)
-            (self.outdir / f"{message_id}-{i}.eml").write_bytes(bytes(eml))
-        with self._lock:
-            self._messages.append(
-                {"message_id": message_id, "received_at": received_at.isoformat(), "request": payload}
+            rendered = render_personalization(payload, personalization)
+            eml = _eml(rendered, rendered["personalizations"][0], message_id, received_at)
+            if self.write_eml:
+                (self.outdir / f"{message_id}-{i}.eml").write_bytes(bytes(eml))
+            copies.append(
+                {
+                    "message_id": message_id,
+                    "personalization": i,
+                    "received_at": received_at.isoformat(),
+                    "request": rendered,
+                }
             )
+        with self._lock:
+            self._requests.append(payload)
+            self._messages.extend(copies)
         return 202, {"X-Message-Id": message_id}, None
 
 
