@@ -41,6 +41,7 @@ lint: install  ## ruff (lint + format check) and mypy (strict) on the core packa
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy cartera
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cartera.config import get_settings
-
-WAREHOUSE_CONN_ID = "cartera_warehouse"
+from cartera.dsn import WAREHOUSE_CONN_ID
 
 
 def dbt_build_kwargs(*, as_of_template: str) -> dict[str, Any]:

@@ -19,10 +19,10 @@ import psycopg
 
 from cartera.config import REPO_ROOT, get_settings
 from cartera.db import dsn_url, sqlalchemy_url
+from cartera.dsn import WAREHOUSE_CONN_ID
 from cartera.logs import get_logger
 
 log = get_logger(__name__)
-WAREHOUSE_CONN_ID = "cartera_warehouse"
 # Airflow's SimpleAuthManager users of the local set-up, one per dashboard role (see
 # cartera/dashboard/auth.py): admin approves batches, the collector acts on the worklist,
 # finance reads. Airflow generates their passwords at the API server's first start.

@@ -13,39 +13,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from cartera.config import get_settings
+from cartera.dsn import erp_dsn, warehouse_dsn
 from cartera.logs import get_logger
 from cartera.run_dates import as_of_date, run_instant
 
 log = get_logger(__name__)
 T = TypeVar("T")
-WAREHOUSE_CONN_ID = "cartera_warehouse"
-ERP_CONN_ID = "cartera_erp"
-
-
-def _conn_dsn(conn_id: str) -> str | None:
-    """The DSN of an Airflow connection, or None outside Airflow / when it is not defined."""
-    try:
-        from airflow.sdk import Connection
-
-        conn = Connection.get(conn_id)
-    except Exception:  # noqa: BLE001 - no Airflow context or no such connection: fall back to settings
-        return None
-    uri = str(conn.get_uri())
-    return uri.replace("postgres://", "postgresql://", 1) if uri.startswith("postgres://") else uri
-
-
-def warehouse_dsn() -> str:
-    """The warehouse DSN: CARTERA_DATABASE_URL locally, else the Airflow connection."""
-    settings = get_settings()
-    if settings.database_url:
-        return settings.database_url
-    dsn = _conn_dsn(WAREHOUSE_CONN_ID)
-    return dsn or settings.warehouse_dsn  # the latter raises a clear ConfigurationError
-
-
-def erp_dsn() -> str:
-    settings = get_settings()
-    return settings.erp_database_url or _conn_dsn(ERP_CONN_ID) or warehouse_dsn()
 
 
 def _alerting(task: str, context: dict[str, Any], call: Callable[[], T]) -> T:
@@ -133,6 +106,11 @@ def ingest_files_for_run(context: dict[str, Any]) -> list[dict[str, Any]]:
         "ingest_files", context, lambda: import_drop_folder(warehouse_dsn(), folder, imported_at=run_instant(context))
     )
     return [_plain(r) for r in results]
+
+
+def business_date_for_run(context: dict[str, Any]) -> str:
+    """The run's business date (YYYY-MM-DD), for tasks that hand it to another operator (dbt)."""
+    return as_of_date(context).isoformat()
 
 
 def train_for_run(context: dict[str, Any]) -> dict[str, Any]:

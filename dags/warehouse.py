@@ -33,9 +33,9 @@ from cartera.dbt_config import dbt_build_kwargs
 def warehouse() -> None:
     @task
     def resolve_as_of(**context: object) -> str:
-        from cartera.run_dates import as_of_date
+        from cartera.pipeline import business_date_for_run
 
-        return as_of_date(context).isoformat()
+        return business_date_for_run(context)
 
     @task(outlets=[MARTS])
     def publish_marts(as_of: str) -> str:

@@ -60,7 +60,7 @@ def create_app(dsn_provider: Callable[[], str] | None = None, *, auth: Authentic
     def dsn() -> str:
         if dsn_provider is not None:
             return dsn_provider()
-        from cartera.pipeline import warehouse_dsn
+        from cartera.dsn import warehouse_dsn
 
         return warehouse_dsn()
 

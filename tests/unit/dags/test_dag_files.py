@@ -26,6 +26,24 @@ def test_dag_file_imports_no_heavy_library_at_module_level(path: Path) -> None:
     assert not names & HEAVY, f"{path.name} imports {names & HEAVY} at module level"
 
 
+# The task adapters, the assets, task defaults, and the dbt operator's configuration (Cosmos).
+ALLOWED_PROJECT_MODULES = {"cartera.pipeline", "cartera.assets", "cartera.dag_defaults", "cartera.dbt_config"}
+
+
+@pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.stem)
+def test_dag_file_imports_only_the_task_adapters_assets_and_defaults(path: Path) -> None:
+    """A DAG file wires; its tasks call cartera.pipeline (the task adapters), nothing deeper."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    project: set[str] = set()
+    for node in ast.walk(tree):  # module level and inside tasks alike
+        if isinstance(node, ast.ImportFrom) and node.module:
+            project.add(node.module)
+        elif isinstance(node, ast.Import):
+            project.update(alias.name for alias in node.names)
+    own = {m for m in project if m.split(".")[0] in ("cartera", "ml", "expectations")}
+    assert own <= ALLOWED_PROJECT_MODULES, f"{path.name} imports {sorted(own - ALLOWED_PROJECT_MODULES)}"
+
+
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.stem)
 def test_dag_file_parses_without_touching_a_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import psycopg
