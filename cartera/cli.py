@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from cartera.cli_anomalies import anomalies_app
 from cartera.cli_batch import batch_app
 from cartera.cli_guard import FailClosedGroup, free_text, parse_date, report_and_exit_code
 from cartera.cli_outbox import outbox_app
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(batch_app, name="batch")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(anomalies_app, name="anomalies")
 
 
 def _today() -> dt.date:

@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     creditor_disputes_email: str = Field(
         default="aclaraciones@example.com", description="Where a debtor disputes a charge (an invoice, its CFDI)."
     )
+    finance_alerts_email: str | None = Field(
+        default=None, description="Finance's inbox for high-severity anomaly alerts (None: none e-mailed)."
+    )
     creditor_short_name: str | None = Field(
         default=None, description="Name in SMS and WhatsApp (≤ 30 characters); None: company_name without S.A. de C.V."
     )

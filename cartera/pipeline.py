@@ -174,6 +174,28 @@ def dispatch_for_run(context: dict[str, Any]) -> dict[str, Any]:
     return _result(_alerting("campaigns.dispatch", context, lambda: dispatch(warehouse_dsn(), clock)))
 
 
+def anomalies_for_run(context: dict[str, Any]) -> dict[str, Any]:
+    """Anomaly alerts for the business date; high severity e-mailed to finance when
+    CARTERA_FINANCE_ALERTS_EMAIL and a SendGrid key are set (the alerts are written either way)."""
+    from cartera.anomalies.run import run_anomalies
+
+    settings = get_settings()
+    channel = None
+    if settings.finance_alerts_email and settings.sendgrid_api_key is not None:
+        from cartera.channels.sendgrid_email import SendGridEmailChannel
+
+        channel = SendGridEmailChannel.from_settings()
+    summary = _alerting(
+        "anomalies",
+        context,
+        lambda: run_anomalies(
+            warehouse_dsn(), as_of_date(context), run_instant(context), channel=channel,
+            finance_email=settings.finance_alerts_email,
+        ),
+    )  # fmt: skip
+    return _result(summary)
+
+
 def kpi_snapshot_for_run(context: dict[str, Any]) -> dict[str, Any]:
     from cartera.kpi import snapshot
 

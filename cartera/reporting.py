@@ -107,7 +107,31 @@ def _contact_loop_lines(dsn: str) -> list[str]:
     return lines
 
 
+def anomaly_table(figures: dict[str, Any]) -> str:
+    """The anomaly evaluation (``cartera anomalies evaluate``): per type, injected, precision and
+    recall at the book's prevalence, then the false alerts per 1000 invoices of the clean book."""
+    book = figures.get("book", {})
+    lines = [
+        f"Anomaly detectors on a generated book ({book.get('customers')} customers, {book.get('months')} months, "
+        f"{_fmt(100 * float(book.get('rate', 0)), ' %')} of each type injected):",
+        f"  {'type':<32} {'injected':>8} {'alerts':>7} {'precision':>9} {'recall':>7}",
+    ]
+    for kind, row in figures.get("types", {}).items():
+        lines.append(
+            f"  {kind:<32} {row['injected']:>8} {row['alerts']:>7} {_fmt(row['precision']):>9} {_fmt(row['recall']):>7}"
+        )
+    clean = figures.get("clean", {})
+    lines.append(
+        f"  clean book: {clean.get('false_alerts')} false alerts on {_fmt(clean.get('invoices'))} invoices = "
+        f"{_fmt(clean.get('false_alerts_per_1000_invoices'))} per 1000 invoices"
+    )
+    return "\n".join(lines)
+
+
 def demo_report(result: DemoResult) -> str:
+    import json
+
+    from cartera.cli_anomalies import evaluation_path
     from cartera.kpi import latest
 
     dsn = result.env["CARTERA_DATABASE_URL"]
@@ -167,6 +191,9 @@ def demo_report(result: DemoResult) -> str:
     if worklist:
         lines.append("\nCollector worklist, top 5 overdue customers by risk × amount (ids only):")
         lines += [f"  {c:<10} {s:<11} risk {_fmt(r)}  overdue {_fmt(a)} MXN" for c, s, r, a in worklist]
+    evaluation = evaluation_path()  # written by `cartera anomalies evaluate`, when it has run
+    if evaluation.exists():
+        lines += ["", anomaly_table(json.loads(evaluation.read_text(encoding="utf-8")))]
     lines.append("\nKPI snapshot:")
     lines.append(kpi_table(latest(dsn, 3)))
     lines.append("\nTimings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items()))

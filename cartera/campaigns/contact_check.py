@@ -38,13 +38,15 @@ from cartera.policy.engine import PolicyEngine
 Verdict = Literal["allow", "defer", "deny"]
 CAMPAIGN_RULES = "CAMPAIGNS"
 # ops.holds reasons -> the engine's hold kinds. 'payment_reported' (the customer says they paid)
-# stops reminders until someone confirms or releases it; 'manual' is a collector's do-not-contact.
+# stops reminders until someone confirms or releases it; 'manual' is a collector's do-not-contact;
+# 'fraud_review' (an anomaly alert confirmed as fraud, cartera/sql/70_anomalies.sql) stops them all.
 HOLD_KINDS = {
     "dispute": "dispute",
     "promise_to_pay": "promise_to_pay",
     "payment_reported": "do_not_contact",
     "legal": "legal",
     "manual": "do_not_contact",
+    "fraud_review": "do_not_contact",
 }
 
 
