@@ -23,13 +23,14 @@ class RunFailed(AssertionError):
 
 @dataclass
 class RunRecord:
-    """One DAG run as the test saw it: wall-clock seconds from trigger to its terminal state, and
-    its task instances as the API returned them."""
+    """One DAG run: `seconds` from the trigger until the test saw it finish, `run_seconds` from the
+    run's start to its end as Airflow recorded them, and its task instances as the API returned them."""
 
     dag_id: str
     run_id: str
     state: str
     seconds: float
+    run_seconds: float | None = None
     task_instances: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -86,7 +87,8 @@ class AirflowApi:
         """Until the run is terminal; raises RunFailed naming the failed tasks' log files."""
         deadline = started + timeout
         while True:
-            state = str(self._json("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
+            run = self._json("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+            state = str(run["state"])
             if state in TERMINAL:
                 break
             self.stack.check_alive()
@@ -94,7 +96,14 @@ class AirflowApi:
                 state = f"not finished after {timeout:.0f} s"
                 break
             time.sleep(2)
-        record = RunRecord(dag_id, run_id, state, time.monotonic() - started, self.task_instances(dag_id, run_id))
+        record = RunRecord(
+            dag_id,
+            run_id,
+            state,
+            time.monotonic() - started,
+            _seconds_between(run),
+            self.task_instances(dag_id, run_id),
+        )
         if state != "success":
             failed = [ti for ti in record.task_instances if ti["state"] != "success"]
             lines = [
@@ -112,3 +121,10 @@ class AirflowApi:
         folder = self.stack.airflow_home / "logs" / f"dag_id={ti['dag_id']}" / f"run_id={ti['dag_run_id']}"
         found = sorted((folder / f"task_id={ti['task_id']}").glob("**/attempt=*.log"))
         return found[-1] if found else f"(none yet under {folder}; worker logs in {self.stack.log_dir})"
+
+
+def _seconds_between(run: dict[str, Any]) -> float | None:
+    if not run.get("start_date") or not run.get("end_date"):
+        return None
+    start, end = (dt.datetime.fromisoformat(str(run[k]).replace("Z", "+00:00")) for k in ("start_date", "end_date"))
+    return round((end - start).total_seconds(), 1)
