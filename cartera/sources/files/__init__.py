@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from cartera.sources.files.importer import ImportSummary, import_file
 from cartera.sources.files.mapping import FileMapping, load_mapping
-from cartera.sources.files.reader import INVOICE_COLUMNS, ParsedFile, Reject, read_invoice_file
+from cartera.sources.files.reader import INVOICE_COLUMNS, ParsedFile, read_invoice_file
+from cartera.sources.files.records import Reject
 
 __all__ = [
     "INVOICE_COLUMNS",

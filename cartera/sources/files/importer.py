@@ -39,7 +39,8 @@ from cartera.loading.raw_loader import copy_rows, record_load
 from cartera.logs import get_logger
 from cartera.sources.files.limits import display_name
 from cartera.sources.files.mapping import FileMapping
-from cartera.sources.files.reader import ParsedFile, Reject, read_invoice_file
+from cartera.sources.files.reader import ParsedFile, read_invoice_file
+from cartera.sources.files.records import Reject
 from expectations.reference import DEFAULT_MAX_REJECTED_SHARE
 
 if TYPE_CHECKING:
