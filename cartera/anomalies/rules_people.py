@@ -19,6 +19,7 @@ TERMS_JUMP_DAYS = 45
 LIMIT_RATIO = 2.0
 BULK_MIN_ACTIONS = 15
 BULK_MADS = 8.0
+MIN_HISTORY_DAYS = 10
 # Desvirtuado and Sentencia Favorable clear the RFC.
 ON_69B: dict[str, Severity] = {"Presunto": "high", "Definitivo": "critical"}
 
@@ -86,7 +87,8 @@ def terms_changed(book: AnomalyBook) -> list[Finding]:
 
 def collector_bulk_actions(book: AnomalyBook) -> list[Finding]:
     """A collector opening at least :data:`BULK_MIN_ACTIONS` holds or disputes in one day, and
-    :data:`BULK_MADS` median absolute deviations above that collector's usual day."""
+    :data:`BULK_MADS` median absolute deviations above that collector's usual day (the team's
+    while the collector has fewer than :data:`MIN_HISTORY_DAYS` other days)."""
     from cartera.run_dates import BOOKS_TZ
 
     log = book["collector_activity"]
@@ -95,17 +97,25 @@ def collector_bulk_actions(book: AnomalyBook) -> list[Finding]:
         return []
     days = log.recorded_at.map(lambda t: t.astimezone(BOOKS_TZ).date())
     counts = log.assign(day=days).groupby(["recorded_by", "day"]).size().rename("n").reset_index()
+    team_median = float(counts.n.median())
+    team_mad = float((counts.n - team_median).abs().median()) or 1.0
     found = []
-    for user, group in counts.groupby("recorded_by"):
-        median = float(group.n.median())
-        mad = float((group.n - median).abs().median()) or 1.0
-        for row in group[group.n >= max(BULK_MIN_ACTIONS, median + BULK_MADS * mad)].itertuples(index=False):
-            found.append(Finding(
+    for row in counts.itertuples(index=False):
+        others = counts[(counts.recorded_by == row.recorded_by) & (counts.day != row.day)].n
+        # the collector's usual day, or the team's while the collector has little history
+        median = float(others.median()) if len(others) >= MIN_HISTORY_DAYS else team_median
+        mad = (float((others - median).abs().median()) or 1.0) if len(others) >= MIN_HISTORY_DAYS else team_mad
+        if row.n < max(BULK_MIN_ACTIONS, median + BULK_MADS * mad):
+            continue
+        user = row.recorded_by
+        found.append(
+            Finding(
                 "collector_bulk_actions", "high", "collector_day", f"{user}:{row.day.isoformat()}", None, row.day,
                 (str(user), row.day.isoformat()),
                 (Reason(f"{row.n} suspensiones o disputas abiertas por {user} el {row.day} (un día normal: {median:.0f})",
                         f"{row.n} holds or disputes opened by {user} on {row.day} (a usual day: {median:.0f})"),),
-            ))  # fmt: skip
+            )
+        )  # fmt: skip
     return found
 
 

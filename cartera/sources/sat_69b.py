@@ -63,7 +63,7 @@ COLUMNS = ("row_no", "rfc", "taxpayer_name", "situation") + tuple(
 
 @dataclass
 class Parsed:
-    """Rows ready for ``raw.sat_69b`` and rejected rows (row number in the file, rule, reason, record)."""
+    """Rows ready for ``raw.sat_69b`` and rejected rows (1-based CSV record number, rule, reason, record)."""
 
     list_published: dt.date | None
     rows: list[dict[str, Any]] = field(default_factory=list)
