@@ -21,11 +21,11 @@ ROUND_UNIT = {"MXN": 1000.0, "USD": 100.0}
 
 
 def unusual_credit_notes(book: AnomalyBook, skip: frozenset[str] = frozenset()) -> list[Finding]:
-    from sklearn.ensemble import IsolationForest
-
     notes = book["credit_notes"]
     if len(notes) < MIN_NOTES:
         return []
+    from sklearn.ensemble import IsolationForest  # heavy: only when there is something to score
+
     invoices = book["invoices"].set_index("invoice_id")
     median = book["invoices"].groupby("customer_id").total_mxn.median()
     inv_total = invoices.total_amount.reindex(notes.invoice_id).to_numpy(dtype=float)
