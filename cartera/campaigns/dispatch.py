@@ -30,18 +30,17 @@ import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import jinja2
 import psycopg
 
 from cartera import alerts
 from cartera.campaigns import attempts, message_context, outbox
 from cartera.campaigns import contact_data as data
-from cartera.campaigns.candidates import Candidate
-from cartera.campaigns.contact_check import Decision, Hold, check, policy_engine
-from cartera.campaigns.content_check import check_rendered, content_version
-from cartera.campaigns.creditor import creditor_from_settings
+from cartera.campaigns.candidates import Candidate, OpenItem
+from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, check, policy_engine
+from cartera.campaigns.content_check import content_version
 from cartera.campaigns.decisions import step_of
-from cartera.campaigns.rendering import RenderedMessage, render_message
+from cartera.campaigns.prerender import Prerenderer, Rendered, RenderJob, render_and_judge
+from cartera.campaigns.rendering import RenderedMessage
 from cartera.channels import (
     BatchChannel,
     Channel,
@@ -119,6 +118,10 @@ class DispatchOptions:
     # personalizations); 1 sends one request per message.
     request_size: int = 1000
     progress_every: int = 1000  # log counts, rate and time left every this many claimed rows
+    # E-mails rendered and judged in this many worker processes when at least `prerender_from`
+    # rows are due (below that, starting the workers costs more than it saves); 1: in-process.
+    render_workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
+    prerender_from: int = 2000
 
 
 class _Channels:
@@ -378,7 +381,9 @@ def _send_due(
     summary: DispatchSummary,
 ) -> None:
     dispatcher = f"{socket.gethostname()}:{os.getpid()}"
-    progress = _Progress(outbox.count_due(conn, _now(clock), max_attempts=opts.max_attempts), opts.progress_every)
+    due = outbox.count_due(conn, _now(clock), max_attempts=opts.max_attempts)
+    progress = _Progress(due, opts.progress_every)
+    prerender = Prerenderer(opts.render_workers) if opts.render_workers > 1 and due >= opts.prerender_from else None
     try:
         while True:
             rows = outbox.claim_due(
@@ -388,7 +393,7 @@ def _send_due(
                 return
             summary.claimed += len(rows)
             try:
-                _send_batch(dsn, conn, rows, clock, registry, opts, summary, dispatcher)
+                _send_batch(dsn, conn, rows, clock, registry, opts, summary, dispatcher, prerender)
             except ConfigurationError:
                 # The rest of the claimed rows go back untouched, then the task fails loudly.
                 conn.rollback()
@@ -407,6 +412,8 @@ def _send_due(
             if len(rows) < opts.batch_size:
                 return
     finally:
+        if prerender is not None:
+            prerender.close()
         progress.tick(summary, final=True)
 
 
@@ -440,6 +447,7 @@ def _send_batch(
     opts: DispatchOptions,
     summary: DispatchSummary,
     dispatcher: str,
+    prerender: Prerenderer | None = None,
 ) -> None:
     """Decide every claimed row under its customer's lock with the batch's data read once, commit
     the decisions and one attempt row per message, then make the requests."""
@@ -479,7 +487,7 @@ def _send_batch(
     conn.commit()
     if not sendable:
         return
-    ready = _decide(conn, sendable, clock, registry, opts, summary, dispatcher)
+    ready = _decide(conn, sendable, clock, registry, opts, summary, dispatcher, prerender)
     conn.commit()  # decisions and attempts durable before any request leaves (and the locks released)
     by_provider: dict[str, list[_Ready]] = {}
     for item in ready:
@@ -498,6 +506,7 @@ def _decide(
     opts: DispatchOptions,
     summary: DispatchSummary,
     dispatcher: str,
+    prerender: Prerenderer | None,
 ) -> list[_Ready]:
     """Under every customer's lock: read what may have changed (for the whole batch at once),
     then per row read the clock, check the law at that instant, record the decision; start one
@@ -515,7 +524,16 @@ def _decide(
     recipients = data.load_recipients(conn, customers)
     references = data.load_payment_references(conn, customers)
     engine = policy_engine()
-    creditor = creditor_from_settings(opts.company_name)
+    prerendered: dict[int, Rendered] = {}
+    if prerender is not None:  # e-mails rendered and judged on every core (time-independent)
+        jobs: dict[int, RenderJob] = {}
+        for row in rows:
+            recipient = recipients.get(row.customer_id)
+            items = tuple(current.get(i) or data.closed_placeholder(i, row.customer_id) for i in row.invoice_ids)
+            if row.channel == "email" and recipient and recipient.email and all(i.is_open for i in items):
+                profile = profiles[row.customer_id]
+                jobs[row.outbox_id] = _render_job(row, items, recipient, profile, snapshot_date, references, opts)
+        prerendered = dict(zip(jobs, prerender.map(list(jobs.values())), strict=True))
     audits: list[AuditRecord] = []
     decided: list[tuple[Decision, outbox.OutboxRow, dt.datetime]] = []
     ready: list[_Ready] = []
@@ -530,31 +548,14 @@ def _decide(
         template_error: str | None = None
         report = None
         # Render first, so the law judges the exact text that would leave (content rules).
-        if recipient is not None and address and all(item.is_open for item in items):
-            try:
-                rendered = render_message(
-                    row.channel,
-                    row.template,
-                    recipient.language,
-                    invoices=items,
-                    as_of=snapshot_date or row.as_of_date,
-                    creditor=creditor,
-                    contact_name=recipient.contact_name,
-                    reference=references.get(row.customer_id, row.customer_id),
-                    window_open=row.channel == "whatsapp"
-                    and message_context.whatsapp_window_open(conn, row.customer_id, now),
-                )
-            except jinja2.TemplateError as exc:
-                template_error = f"template_error {type(exc).__name__}"
-            else:
-                report = check_rendered(
-                    engine,
-                    rendered,
-                    channel=row.channel,
-                    country=profile.country,
-                    is_consumer=profile.is_consumer,
-                    creditor=creditor,
-                )
+        if row.outbox_id in prerendered:
+            rendered, report, template_error = prerendered[row.outbox_id]
+        elif recipient is not None and address and all(item.is_open for item in items):
+            rendered, report, template_error = render_and_judge(
+                _render_job(row, items, recipient, profile, snapshot_date, references, opts),
+                window_open=row.channel == "whatsapp"
+                and message_context.whatsapp_window_open(conn, row.customer_id, now),
+            )
         history = histories.setdefault(row.customer_id, [])
         decision = check(
             candidate,
@@ -637,6 +638,29 @@ def _decide(
         for item, attempt in zip(going, started, strict=True):
             item.attempt = attempt
     return ready
+
+
+def _render_job(
+    row: outbox.OutboxRow,
+    items: tuple[OpenItem, ...],
+    recipient: data.Recipient,
+    profile: ContactProfile,
+    snapshot_date: dt.date | None,
+    references: Mapping[str, str],
+    opts: DispatchOptions,
+) -> RenderJob:
+    return RenderJob(
+        channel=row.channel,
+        template=row.template,
+        language=recipient.language,
+        invoices=items,
+        as_of=snapshot_date or row.as_of_date,
+        company_name=opts.company_name,
+        contact_name=recipient.contact_name,
+        reference=references.get(row.customer_id, row.customer_id),
+        country=profile.country,
+        is_consumer=profile.is_consumer,
+    )
 
 
 def _deliver(

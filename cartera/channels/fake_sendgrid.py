@@ -17,7 +17,8 @@ It speaks the real wire protocol, so the real SDK talks to it unchanged (set
   ``SUBSTITUTION_BYTES`` per personalization), and an address may appear once per request.
 * ``GET /v3/messages?query=…``: the Email Activity API, enough of its query language for
   reconciliation (``unique_args['idempotency_key']="…"``, ``msg_id="…"``, ``to_email="…"``).
-* ``GET /_fake/messages``: JSON of what it accepted; ``DELETE /_fake/messages`` clears it.
+* ``GET /_fake/messages``: JSON of what it accepted; ``DELETE /_fake/messages`` clears it;
+  ``GET /_fake/counts``: requests, copies and distinct keys (for a benchmark's check).
 * Faults, as production meets them: :meth:`FakeSendGrid.fail_next` (429 with Retry-After, 5xx,
   401…, before accepting), :meth:`FakeSendGrid.hang_next` (accept, then answer only after the
   client gave up), :meth:`FakeSendGrid.reset_next` (accept, then drop the connection unanswered),
@@ -210,6 +211,7 @@ class FakeSendGrid:
         api_key: str | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         write_eml: bool = True,
+        keep_bodies: bool = True,
     ) -> None:
         self.outdir = Path(outdir)
         self.api_key = api_key  # None: any non-empty Bearer token is accepted
@@ -218,7 +220,8 @@ class FakeSendGrid:
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
         self._requests: list[dict[str, Any]] = []
-        self.write_eml = write_eml
+        self.write_eml = write_eml  # False: no .eml files (benchmarks: measure the client, not this disk)
+        self.keep_bodies = keep_bodies  # False: copies kept without their content (benchmarks: memory)
         self._failures: list[tuple[int, float | None]] = []
         self._after_accept: list[tuple[str, float]] = []  # ("hang", seconds) | ("reset", 0) | ("5xx", status)
         self._server: ThreadingHTTPServer | None = None
@@ -341,6 +344,12 @@ class FakeSendGrid:
         with self._lock:
             return list(self._requests)
 
+    def counts(self) -> dict[str, int]:
+        """Accepted requests, copies, and distinct idempotency keys among the copies."""
+        with self._lock:
+            keys = {(m["request"].get("custom_args") or {}).get("idempotency_key") for m in self._messages}
+            return {"requests": len(self._requests), "messages": len(self._messages), "distinct_keys": len(keys)}
+
     def clear(self) -> None:
         with self._lock:
             self._messages.clear()
@@ -388,9 +397,11 @@ class FakeSendGrid:
         copies = []
         for i, personalization in enumerate(payload["personalizations"]):
             rendered = render_personalization(payload, personalization)
-            eml = _eml(rendered, rendered["personalizations"][0], message_id, received_at)
             if self.write_eml:
+                eml = _eml(rendered, rendered["personalizations"][0], message_id, received_at)
                 (self.outdir / f"{message_id}-{i}.eml").write_bytes(bytes(eml))
+            if not self.keep_bodies:
+                rendered.pop("content", None)
             copies.append(
                 {
                     "message_id": message_id,
@@ -399,10 +410,18 @@ class FakeSendGrid:
                     "request": rendered,
                 }
             )
+        if not self.keep_bodies:
+            payload = {k: v for k, v in payload.items() if k != "personalizations"}
+            payload["personalizations"] = [{"to": p["to"]} for p in copies_of(copies)]
         with self._lock:
             self._requests.append(payload)
             self._messages.extend(copies)
         return 202, {"X-Message-Id": message_id}, None
+
+
+def copies_of(copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The personalization of each rendered copy."""
+    return [copy["request"]["personalizations"][0] for copy in copies]
 
 
 def _handler_for(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
@@ -460,6 +479,8 @@ def _handler_for(fake: FakeSendGrid) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, {}, {"messages": fake.search_activity(query)})
             elif self.path.rstrip("/") == "/_fake/messages":
                 self._reply(200, {}, {"messages": fake.messages})
+            elif self.path.rstrip("/") == "/_fake/counts":
+                self._reply(200, {}, fake.counts())
             else:
                 self._reply(404, {}, {"errors": [{"field": None, "message": "not found", "help": None}]})
 
@@ -483,8 +504,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--outdir", type=Path, required=True, help="where .eml copies are written")
     parser.add_argument("--api-key", default=None, help="accept only this key (default: any Bearer token)")
+    parser.add_argument("--lean", action="store_true", help="no .eml files, copies kept without bodies (benchmarks)")
     args = parser.parse_args(argv)
-    fake = FakeSendGrid(args.outdir, host=args.host, port=args.port, api_key=args.api_key)
+    fake = FakeSendGrid(
+        args.outdir,
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        write_eml=not args.lean,
+        keep_bodies=not args.lean,
+    )
     url = fake.start()
     print(f"fake SendGrid listening on {url} (set CARTERA_SENDGRID_HOST={url}); .eml files in {args.outdir}")
     try:
