@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from cartera import cli
+from cartera import cli, cli_data
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
     def no_database() -> str:
         raise AssertionError("a dry run must not open the warehouse")
 
-    monkeypatch.setattr(cli, "_local_warehouse", no_database)
+    monkeypatch.setattr(cli_data, "_local_warehouse", no_database)
     monkeypatch.setattr(sys, "argv", ["cartera", *args])
     with pytest.raises(SystemExit) as exit_:
         cli.main()
