@@ -31,6 +31,7 @@ DATASETS: dict[str, tuple[Role, Dataset]] = {
     "aging_latest": ("finance", finance.aging_latest),
     "outcomes_by_channel": ("finance", finance.outcomes_by_channel),
     "recovery": ("finance", finance.recovery),
+    "cash_forecast": ("finance", finance.cash_forecast),
     "model_auc": ("finance", health.model_auc),
     "quarantine": ("finance", health.quarantine_daily),
     "alerts": ("finance", health.open_alerts),

@@ -242,6 +242,40 @@ def recovery(conn: psycopg.Connection, f: Filters) -> Table:
     return Table("recovery", "recovery", columns, rows)
 
 
+def cash_forecast(conn: psycopg.Connection, f: Filters) -> Table:
+    """The 13-week cash forecast (marts.fct_cash_forecast_weekly) of the latest as-of date: expected
+    collections per week in MXN at the closing rate (or in one currency when filtered), with the
+    cumulative expectation and its p10/p90 timing interval."""
+    cols = columns_of(conn, "marts", "fct_cash_forecast_weekly")
+    if not {"as_of_date", "week_start", "expected_collections_mxn"} <= cols:
+        return Table("cash_forecast", "cash_forecast", [], [])
+    suffix = "" if f.currency else "_mxn"
+    query = sql.SQL(
+        """
+        select week_start, sum({expected}) as expected, sum({cumulative}) as cumulative,
+               sum({low}) as cumulative_low, sum({high}) as cumulative_high
+        from marts.fct_cash_forecast_weekly
+        where as_of_date = (select max(as_of_date) from marts.fct_cash_forecast_weekly)
+          and (%(currency)s::text is null or currency = %(currency)s)
+        group by 1 order by 1
+        """
+    ).format(
+        expected=sql.Identifier(f"expected_collections{suffix}"),
+        cumulative=sql.Identifier(f"cumulative_expected_collections{suffix}"),
+        low=sql.Identifier(f"cumulative_collections_low{suffix}"),
+        high=sql.Identifier(f"cumulative_collections_high{suffix}"),
+    )
+    rows = fetch(conn, query, {"currency": f.currency})
+    columns = [
+        Column("week_start", "Semana", "date"),
+        Column("expected", "Cobro esperado / expected collections", "money"),
+        Column("cumulative", "Acumulado esperado / cumulative expected", "money"),
+        Column("cumulative_low", "Acumulado p10 / cumulative p10", "money"),
+        Column("cumulative_high", "Acumulado p90 / cumulative p90", "money"),
+    ]
+    return Table("cash_forecast", "cash_forecast", columns, rows)
+
+
 def last_day(conn: psycopg.Connection) -> dt.date | None:
     """The last day the KPIs have data for (what the tiles are 'as of')."""
     source = _kpi_source(conn)

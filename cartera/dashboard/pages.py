@@ -127,6 +127,7 @@ def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
             aging = finance.aging_history(conn, f)
             outcomes = finance.outcomes_by_channel(conn, f)
             recovery = finance.recovery(conn, f)
+            forecast = finance.cash_forecast(conn, f)
             last_day = finance.last_day(conn)
         shown = {
             "kpi_trend": charts.lines(
@@ -140,6 +141,9 @@ def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
             "aging_history": charts.stacked_bars(aging, "day", list(finance.BUCKETS), "money", lang),
             "outcomes_by_channel": charts.by_channel(outcomes, lang),
             "recovery": charts.lines(recovery, "week_start", ["recovery_rate", "promise_kept_rate"], "rate", lang),
+            "cash_forecast": charts.lines(
+                forecast, "week_start", ["cumulative_low", "cumulative", "cumulative_high"], "money", lang
+            ),
         }
         return _render(
             request,
@@ -149,7 +153,7 @@ def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
             tiles=_tiles(history),
             last_day=last_day,
             charts=shown,
-            tables=[history, aging, outcomes, recovery],
+            tables=[history, aging, outcomes, recovery, forecast],
         )
 
     @router.get("/health", response_class=HTMLResponse)

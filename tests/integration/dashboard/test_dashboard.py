@@ -176,6 +176,12 @@ def test_the_json_api_gives_numbers_as_numbers_and_filters_by_currency(book: str
     channels = client.get("/api/data/outcomes_by_channel").json()["rows"]
     assert {r["channel"] for r in channels} == {"email", "sms", "whatsapp"}
     assert sum(r["messages_bounced"] or 0 for r in channels if r["channel"] == "sms") > 0
+    forecast = client.get("/api/data/cash_forecast").json()["rows"]
+    assert len(forecast) == 13  # thirteen weeks from the as-of date
+    cumulative = [r["cumulative"] for r in forecast]
+    assert cumulative == sorted(cumulative) and all(r["cumulative_low"] <= r["cumulative_high"] for r in forecast)
+    usd_forecast = client.get("/api/data/cash_forecast?currency=USD").json()["rows"]
+    assert 0 < sum(r["expected"] for r in usd_forecast) * 17 < sum(r["expected"] for r in forecast)
     assert client.get("/api/data/nope").status_code == 404
 
 
