@@ -3,7 +3,7 @@ into docs/benchmarks.md. Each figure is a ratio against a baseline measured in t
 
 from __future__ import annotations
 
-from bench import import_file, ingest, learning_strategy, policy_engine
+from bench import dispatch, import_file, ingest, learning_strategy, policy_engine
 from cartera.config import REPO_ROOT
 
 
@@ -13,6 +13,7 @@ def main() -> None:
     ingest.main(["--markdown", str(target)])
     import_file.main(["--markdown", str(target)])
     learning_strategy.main(["--markdown", str(target)])
+    dispatch.main(["--markdown", str(target), "--json", str(REPO_ROOT / "docs" / "benchmarks.json")])
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Benchmark of dispatch (not a test): N messages sent to the fake SendGrid, batched (many
 personalizations per request) against one request per message, measured in the same run.
 
-Three runs on one fresh database, each on its own rows (distinct customers, due at distinct
-instants so each run sends only its own):
+Three kinds of run on one fresh database, each on its own rows (distinct customers, due at
+distinct instants so each run sends only its own), each kind in two interleaved halves:
 
 1. *before*: the dispatcher as it was before batching (``cartera/campaigns/dispatch.py`` at
    :data:`BEFORE_COMMIT`, read from git: per-row queries, one request per message), on a
@@ -43,6 +43,7 @@ from bench.report import machine, write_section
 from cartera.config import REPO_ROOT
 
 HEADING = "## Dispatch: sending the outbox"
+_log = logging.getLogger("bench.dispatch")
 NAME = "dispatch_messages_per_second"
 BEFORE_COMMIT = "5b575f8"  # the last commit before dispatch was batched (issue #15)
 AS_OF = dt.date(2026, 3, 10)  # a Tuesday
@@ -163,30 +164,33 @@ def run(messages: int, sample: int, outdir: Path) -> dict[str, Any]:
     from cartera.channels.sendgrid_email import SendGridEmailChannel
     from cartera.db import scratch_database
 
-    starts = {
-        "before": dt.datetime.combine(AS_OF, dt.time(9, 30), ZONE),
-        "per_message": dt.datetime.combine(AS_OF, dt.time(9, 45), ZONE),
-        "batched": dt.datetime.combine(AS_OF, dt.time(10, 0), ZONE),
-    }
-    sizes = {"before": sample, "per_message": sample, "batched": messages}
+    # Each kind runs twice, interleaved (before, per message, batched, then again), each on its
+    # own rows due an hour apart: a shared machine's load changes during a long run, and
+    # interleaving exposes every kind to it alike. A kind's rate is its messages over its seconds.
+    kinds = ("before", "per_message", "batched")
+    phases = [(kind, half) for half in (0, 1) for kind in kinds]
+    halves = {"before": (sample // 2, sample - sample // 2), "per_message": (sample // 2, sample - sample // 2)}
+    halves["batched"] = (messages // 2, messages - messages // 2)
+    starts = {phase: dt.datetime.combine(AS_OF, dt.time(8 + n), ZONE) for n, phase in enumerate(phases)}
     fake, url = _start_fake(outdir)
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {kind: {"messages": 0, "seconds": 0.0, "requests": 0} for kind in kinds}
     try:
         with scratch_database(_server_dsn(), "cartera_bench") as dsn:
             seeded = time.perf_counter()
             with psycopg.connect(dsn) as conn:
                 conn.execute(MARTS_DDL)
-                open_batch(conn, AS_OF, "bench", starts["before"])
-                for prefix, (run_name, start) in zip("abc", starts.items(), strict=True):
-                    seed(conn, prefix, sizes[run_name], start)
+                open_batch(conn, AS_OF, "bench", starts[phases[0]])
+                for n, (kind, half) in enumerate(phases):
+                    seed(conn, "abcdef"[n], halves[kind][half], starts[(kind, half)])
                 conn.execute("analyze")
             results["seed_seconds"] = time.perf_counter() - seeded
 
             def channel() -> SendGridEmailChannel:
                 return SendGridEmailChannel(API_KEY, from_email="cobranza@example.com", host=url, timeout_seconds=60)
 
+            before = _before_dispatch()
             runners: dict[str, Callable[[Callable[[], dt.datetime]], Any]] = {
-                "before": lambda clock: _before_dispatch()(
+                "before": lambda clock: before(
                     dsn, clock, channel_factory=channel, batch_size=100, company_name="Ejemplo"
                 ),
                 "per_message": lambda clock: dispatch_now(
@@ -202,27 +206,30 @@ def run(messages: int, sample: int, outdir: Path) -> dict[str, Any]:
                     options=DispatchOptions(batch_size=1000, company_name="Ejemplo", request_size=1000),
                 ),
             }
-            for run_name, runner in runners.items():
+            for kind, half in phases:
                 requests_before = _counts(url)["requests"]
-                clock = replay_clock(starts[run_name], sendgrid_host=url, twilio_base_url=None)
+                clock = replay_clock(starts[(kind, half)], sendgrid_host=url, twilio_base_url=None)
                 began = time.perf_counter()
-                summary = runner(clock)
+                summary = runners[kind](clock)
                 seconds = time.perf_counter() - began
-                if summary.sent != sizes[run_name]:
-                    raise RuntimeError(f"{run_name}: {summary.sent} of {sizes[run_name]} sent ({summary})")
-                results[run_name] = {
-                    "messages": summary.sent,
-                    "seconds": seconds,
-                    "rate": summary.sent / seconds,
-                    "requests": _counts(url)["requests"] - requests_before,
-                }
+                if summary.sent != halves[kind][half]:
+                    raise RuntimeError(f"{kind}: {summary.sent} of {halves[kind][half]} sent ({summary})")
+                results[kind]["messages"] += summary.sent
+                results[kind]["seconds"] += seconds
+                results[kind]["requests"] += _counts(url)["requests"] - requests_before
+                _log.info("bench %s (%d of 2): %d sent in %.1f s (load %s)", kind, half + 1, summary.sent, seconds,
+                          machine()["load"])  # fmt: skip
+            for kind in kinds:
+                results[kind]["rate"] = results[kind]["messages"] / results[kind]["seconds"]
             with psycopg.connect(dsn) as conn:
-                by_status = dict(conn.execute("select status, count(*) from ops.outbox group by status").fetchall())
+                by_status: dict[str, int] = dict(
+                    conn.execute("select status, count(*) from ops.outbox group by status").fetchall()
+                )
             counts = _counts(url)
     finally:
         fake.terminate()
         fake.wait(timeout=30)
-    total = sum(sizes.values())
+    total = sample * 2 + messages
     if by_status != {"sent": total} or counts["messages"] != total or counts["distinct_keys"] != total:
         raise RuntimeError(f"exactly once broken: outbox {by_status}, fake {counts}")
     results["total"] = total
@@ -244,8 +251,10 @@ def markdown(r: dict[str, Any], messages: int, sample: int) -> str:
 `python -m bench.dispatch --messages {messages} --sample {sample}`: e-mails from the outbox to the
 fake SendGrid (its own process, real HTTP, the real SDK), every check of the law at its instant,
 one attempt row per message committed before its request. The two one-request-per-message
-runs are measured on a sample of {sample:,} messages and their rate **extrapolated** to
-{messages:,}; the batched run sends all {messages:,}. At the end every row is `sent` and the fake
+runs are measured on a sample of {sample:,} messages each and their rate **extrapolated** to
+{messages:,}; the batched run sends all {messages:,}. Each kind runs in two halves, interleaved
+(before, one request each, batched, then again), so a change in the machine's load during the
+run falls on all of them alike. At the end every row is `sent` and the fake
 holds exactly one copy per key ({r["fake"]["messages"]:,} copies, {r["fake"]["distinct_keys"]:,} keys).
 
 | run | messages | requests | seconds | messages/s | {messages:,} messages take |

@@ -7,19 +7,34 @@ What "exactly once" means with providers that do not de-duplicate (docs/reliabil
 2. **Reconcile** every ``unknown`` row before sending anything: the provider's events (stored by
    the receiver) or its search API say whether it was accepted → ``sent``; no confirmation inside
    the reconciliation window → ``review`` for a person, never a blind resend.
-3. **Claim** due rows with a lease (``FOR UPDATE SKIP LOCKED``), then for each, under the
-   customer's advisory lock: re-check the law **at the real instant** (the injected `clock`, read
-   just before the request), record the decision, render, and commit an attempt row *before* the
-   request leaves. One request, no retry inside it. Its outcome: accepted → ``sent`` with
-   ``sent_at`` = that instant; certainly not accepted → ``failed`` with a backoff (Retry-After
-   honoured); maybe accepted (time-out, reset, 5xx) → ``unknown``; 401/403 → every claimed row
-   goes back untouched, an alert is raised and :class:`~cartera.errors.ConfigurationError` stops
-   the task. Nothing is ever counted as a bounce for a configuration error.
-4. A **circuit per provider** opens after consecutive failures (or at once on 429 for its
-   Retry-After); while open, claimed rows go back to wait.
+3. **Claim** a batch of due rows with a lease (``FOR UPDATE SKIP LOCKED``), then take every
+   customer's advisory lock of the batch, in sorted order (two dispatchers never deadlock), and
+   under them read what the check needs for the whole batch at once (current invoices,
+   profiles, holds, histories, recent payments, recipients, payment references: one query
+   each, not one per row). Then, row by row, re-check the law **at the real instant** (the
+   injected `clock`, read just before that row's decision), record the decision, and render
+   (large dispatches render and judge their e-mails on every core first: :mod:`prerender`).
+   Every message the law lets go gets an attempt row, ``prepared``, and all of it is committed
+   together — decisions and attempts under the locks. A message let go counts in its
+   customer's history at once, so the customer's next row in the same batch sees it.
+4. **Send**: the messages are grouped into requests (:meth:`~cartera.channels.BatchChannel.request_groups`:
+   SendGrid takes up to 1,000 personalizations per request; a channel without batching, or
+   ``request_size=1``, sends one request each). Before each request its attempts are marked
+   requested and committed; a dispatcher that dies before that leaves attempts that certainly
+   sent nothing, and recovery gives those rows back ``pending``. The request's outcome, per
+   message: accepted → ``sent`` with ``sent_at`` = its own instant of the law; certainly not
+   accepted → ``failed`` with a backoff (Retry-After honoured); maybe accepted (time-out, reset,
+   5xx) → every message of the request ``unknown``, reconciled per key; 401/403 → every row not
+   yet sent goes back untouched, an alert is raised and :class:`~cartera.errors.ConfigurationError`
+   stops the task. Nothing is ever counted as a bounce for a configuration error.
+5. A **circuit per provider** opens after consecutive failed requests (a batched request counts
+   once), or at once on 429 for its Retry-After; while open, claimed rows go back to wait.
+6. **Progress**: every ``progress_every`` claimed rows the log says claimed/due, sent, cancelled,
+   deferred, failed, unknown, the rate per second and the time left (counts only).
 
-Every state change and verdict is committed row by row, so a crash at any point leaves each row
-sent, pending, unknown (reconciled next run) or held for review — never lost, never twice.
+Decisions and attempts are committed per batch before any request, and each request's outcome
+right after it, so a crash at any point leaves each row sent, pending, unknown (reconciled next
+run) or held for review — never lost, never twice.
 """
 
 from __future__ import annotations
@@ -39,6 +54,7 @@ from cartera.campaigns.candidates import Candidate, OpenItem
 from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, check, policy_engine
 from cartera.campaigns.content_check import content_version
 from cartera.campaigns.decisions import step_of
+from cartera.campaigns.playbook import Step
 from cartera.campaigns.prerender import Prerenderer, Rendered, RenderJob, render_and_judge
 from cartera.campaigns.rendering import RenderedMessage
 from cartera.channels import (
@@ -347,10 +363,12 @@ class _Progress:
         self.due = due
         self.every = max(1, every)
         self._next = self.every
+        self._logged = -1
 
     def tick(self, summary: DispatchSummary, *, final: bool = False) -> None:
-        if not final and summary.claimed < self._next:
+        if (not final and summary.claimed < self._next) or (final and summary.claimed == self._logged):
             return
+        self._logged = summary.claimed
         while self._next <= summary.claimed:
             self._next += self.every
         elapsed = max(self._time() - self.started, 1e-9)
@@ -535,13 +553,16 @@ def _decide(
                 jobs[row.outbox_id] = _render_job(row, items, recipient, profile, snapshot_date, references, opts)
         prerendered = dict(zip(jobs, prerender.map(list(jobs.values())), strict=True))
     audits: list[AuditRecord] = []
+    steps: dict[tuple[str, str, str, str], Step] = {}
     decided: list[tuple[Decision, outbox.OutboxRow, dt.datetime]] = []
     ready: list[_Ready] = []
     for row in rows:
         now = _now(clock)  # the instant of the law, read just before this row's decision
         items = tuple(current.get(i) or data.closed_placeholder(i, row.customer_id) for i in row.invoice_ids)
         profile = profiles[row.customer_id]
-        candidate = Candidate(row.customer_id, "new", step_of(row), items, channel=row.channel)
+        step_key = (row.step, row.tone, row.template, row.channel)
+        step = steps.get(step_key) or steps.setdefault(step_key, step_of(row))  # validated once per kind
+        candidate = Candidate(row.customer_id, "new", step, items, channel=row.channel)
         recipient = recipients.get(row.customer_id)
         address = recipient.address_for(row.channel) if recipient else None
         rendered: RenderedMessage | None = None

@@ -1,0 +1,83 @@
+"""Batched dispatch end to end: many personalizations per SendGrid request, each message with
+its own key, body and instant; and a dispatcher that died after preparing its attempts but
+before making their request sends nothing twice and loses nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+from campaign_inputs import AS_OF, INVOICES, local
+
+from cartera.campaigns import attempts, build_batch, dispatch, outbox
+from cartera.campaigns.dispatch import DispatchOptions
+from cartera.channels.fake_sendgrid import FakeSendGrid
+from cartera.channels.sendgrid_email import HTML_TAG, TEXT_TAG, SendGridEmailChannel
+
+pytestmark = pytest.mark.integration
+
+MORNING = local(2026, 3, 10, 10)
+BATCHED = DispatchOptions(batch_size=100, company_name="Ejemplo", request_size=1000)
+
+
+def rows(dsn: str) -> list[dict[str, Any]]:
+    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        return cur.execute("select * from ops.outbox order by outbox_id").fetchall()
+
+
+def test_a_batched_request_carries_one_personalization_per_message_with_its_own_key_and_body(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: Callable[[], SendGridEmailChannel]
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    ticks = iter(MORNING + dt.timedelta(seconds=i) for i in range(1000))
+    summary = dispatch(campaign_dsn, lambda: next(ticks), channel_factory=channel_factory, options=BATCHED)
+
+    sent = {r["idempotency_key"]: r for r in rows(campaign_dsn) if r["status"] == "sent"}
+    assert summary.sent == len(sent) == 5
+    requests = fake_sendgrid.requests
+    assert len(requests) < 5  # messages shared requests
+    shared = [r for r in requests if len(r["personalizations"]) > 1]
+    assert shared and sum(len(r["personalizations"]) for r in requests) == 5
+    for request in shared:  # one content of placeholders; each personalization its own body
+        assert [b["value"] for b in request["content"]] == [TEXT_TAG, HTML_TAG]
+    for p in [p for r in shared for p in r["personalizations"]]:
+        row = sent[p["custom_args"]["idempotency_key"]]
+        assert p["custom_args"]["outbox_id"] == str(row["outbox_id"])
+        numbers = {INVOICES[i][1] for i in row["invoice_ids"]}
+        body = p["substitutions"][TEXT_TAG]
+        assert all(number in body for number in numbers)  # its own statement, nobody else's
+        others = {INVOICES[i][1] for i in INVOICES if INVOICES[i][0] != row["customer_id"]}
+        assert not any(number in body for number in others)
+        assert fake_sendgrid.copies(row["idempotency_key"]) == 1
+    # Each message is stamped with its own instant of the law, not the request's.
+    assert len({r["sent_at"] for r in sent.values()}) == 5
+    assert {r["provider_message_id"] for r in sent.values()} <= {c["message_id"] for c in fake_sendgrid.messages}
+
+
+def test_attempts_prepared_by_a_dispatcher_that_died_before_the_request_go_back_pending_and_are_sent_once(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: Callable[[], SendGridEmailChannel]
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    with psycopg.connect(campaign_dsn) as conn:  # what a dispatcher did before it died
+        claimed = outbox.claim_due(conn, MORNING, limit=100, max_attempts=3)
+        attempts.start_many(
+            conn,
+            [attempts.AttemptStart(r.outbox_id, r.idempotency_key, r.channel, MORNING, None) for r in claimed],
+            provider="sendgrid",
+            dispatcher="dead:1",
+        )
+        conn.commit()
+    assert len(claimed) == 5
+
+    later = dispatch(campaign_dsn, MORNING + dt.timedelta(minutes=10), channel_factory=channel_factory, options=BATCHED)
+    assert (later.reclaimed, later.sent, later.unknown) == (5, 5, 0)
+    for row in rows(campaign_dsn):
+        assert row["status"] == "sent" and fake_sendgrid.copies(row["idempotency_key"]) == 1
+    with psycopg.connect(campaign_dsn) as conn:
+        outcomes = conn.execute(
+            "select outcome, error_code, count(*) from ops.send_attempts group by 1, 2 order by 1"
+        ).fetchall()
+    assert outcomes == [("accepted", None, 5), ("not_sent", "lease_expired_before_request", 5)]
