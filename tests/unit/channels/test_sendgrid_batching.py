@@ -158,3 +158,19 @@ def test_the_fake_refuses_substitutions_over_the_documented_limit() -> None:
         "content": [{"type": "text/plain", "value": TEXT_TAG}],
     }
     assert [e["field"] for e in validate_mail_send(body)] == ["personalizations.0.substitutions"]
+
+
+def test_a_400_naming_one_personalization_fails_that_message_and_the_others_go_in_one_more_request(
+    fake: FakeSendGrid,
+) -> None:
+    sender = channel(fake)
+    # The second message repeats the first one's address: SendGrid refuses the request and names
+    # personalizations.1; nothing was accepted, so the others go once more, without it.
+    messages = [message(0), message(1, to=message(0).to), message(2)]
+    answers = sender.send_many(messages)
+    assert isinstance(answers[1], ChannelError)
+    assert (answers[1].outcome, answers[1].transient) == ("not_sent", False)
+    assert "personalizations.1.to" in answers[1].code and "@" not in answers[1].code
+    assert isinstance(answers[0], SendResult) and isinstance(answers[2], SendResult)
+    assert fake.requests_seen == 2 and len(fake.requests) == 1
+    assert [fake.copies(m.idempotency_key) for m in messages] == [1, 0, 1]
