@@ -19,6 +19,7 @@ import functools
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import jinja2
@@ -28,7 +29,10 @@ from cartera.campaigns.contact_check import policy_engine
 from cartera.campaigns.content_check import check_rendered
 from cartera.campaigns.creditor import Creditor, creditor_from_settings
 from cartera.campaigns.rendering import RenderedMessage, render_message
+from cartera.logs import get_logger
 from cartera.policy.content import ContentReport
+
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,12 +96,26 @@ class Prerenderer:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._in_process = False
 
     def map(self, jobs: Sequence[RenderJob]) -> list[Rendered]:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        chunk = max(1, len(jobs) // (self.workers * 4))
-        return list(self._pool.map(render_and_judge, jobs, chunksize=chunk))
+        """Every job's result, in order. Where worker processes cannot run (a daemonic process,
+        such as a Celery prefork child, may not start children) or their pool breaks, the jobs
+        are rendered here, in-process: slower, same results."""
+        if self._pool is None and not self._in_process:
+            if multiprocessing.current_process().daemon:
+                self._in_process = True
+            else:
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        if self._pool is not None:
+            chunk = max(1, len(jobs) // (self.workers * 4))
+            try:
+                return list(self._pool.map(render_and_judge, jobs, chunksize=chunk))
+            except (BrokenProcessPool, OSError) as exc:
+                _log.warning("render workers unavailable (%s): rendering in-process", type(exc).__name__)
+                self.close()
+                self._in_process = True
+        return [render_and_judge(job) for job in jobs]
 
     def close(self) -> None:
         if self._pool is not None:
