@@ -25,7 +25,7 @@ _log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Alert:
-    """One fact to raise. `dedup_key` names the fact (e.g. ``dispatch:auth:sendgrid:2026-12-01``)."""
+    """One fact to raise. `dedup_key` names the fact (e.g. ``dispatch:provider_credentials_refused:sendgrid:2026-12-01``)."""
 
     dedup_key: str
     kind: str

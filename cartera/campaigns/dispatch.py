@@ -481,19 +481,11 @@ def _send_batch(
                 outbox.release(conn, row.outbox_id, now, now + dt.timedelta(hours=1), f"no_{name}_channel_configured")
                 summary.released += 1
             conn.commit()
-            alerts.raise_alert(
-                dsn,
-                alerts.Alert(
-                    dedup_key=f"dispatch:no_channel:{name}:{now.date().isoformat()}",
-                    kind="channel_not_configured",
-                    severity="high",
-                    summary=f"messages planned on {name} wait: no provider is configured for that channel.",
-                    reasons=[name],
-                    entity_type="channel",
-                    entity_id=name,
-                ),
-                now,
-            )
+            _dispatch_alert(
+                dsn, now, "channel_not_configured", "high",
+                f"messages planned on {name} wait: no provider is configured for that channel.",
+                [name], entity=("channel", name),
+            )  # fmt: skip
             continue
         open_until = attempts.circuit_open_until(conn, channel.provider, now)
         if open_until is not None:
@@ -811,20 +803,39 @@ def _after_error(
         summary.failed += 1
 
 
-def _credentials_refused(dsn: str, provider: str, exc: ChannelError, now: dt.datetime) -> None:
+def _dispatch_alert(
+    dsn: str,
+    now: dt.datetime,
+    kind: str,
+    severity: alerts.Severity,
+    summary: str,
+    reasons: list[str],
+    *,
+    entity: tuple[str, str] | None = None,
+) -> None:
+    """One alert per fact and day (kind, entity, business day): raised again, it is counted, not repeated."""
+    entity_type, entity_id = entity or (None, None)
     alerts.raise_alert(
         dsn,
         alerts.Alert(
-            dedup_key=f"dispatch:auth:{provider}:{now.date().isoformat()}",
-            kind="provider_credentials_refused",
-            severity="critical",
-            summary=f"{provider} refused the API credentials ({exc.code}); nothing was sent, rows stay pending.",
-            reasons=[exc.code],
-            entity_type="provider",
-            entity_id=provider,
+            dedup_key=f"dispatch:{kind}:{entity_id or '-'}:{now.date().isoformat()}",
+            kind=kind,
+            severity=severity,
+            summary=summary,
+            reasons=reasons,
+            entity_type=entity_type,
+            entity_id=entity_id,
         ),
         now,
     )
+
+
+def _credentials_refused(dsn: str, provider: str, exc: ChannelError, now: dt.datetime) -> None:
+    _dispatch_alert(
+        dsn, now, "provider_credentials_refused", "critical",
+        f"{provider} refused the API credentials ({exc.code}); nothing was sent, rows stay pending.",
+        [exc.code], entity=("provider", provider),
+    )  # fmt: skip
     raise ConfigurationError(
         f"{provider} refused the credentials ({exc.code}): nothing was sent and no row counted as a bounce. "
         f"Fix the API key / account SID and token (environment or Airflow connection), then rerun the dispatch."
@@ -845,19 +856,11 @@ def _count_failure(
     )
     if opened is not None:
         conn.commit()
-        alerts.raise_alert(
-            dsn,
-            alerts.Alert(
-                dedup_key=f"dispatch:circuit:{provider}:{now.date().isoformat()}",
-                kind="provider_circuit_open",
-                severity="high",
-                summary=f"{provider} circuit open until {opened.isoformat()} after {exc.code}.",
-                reasons=[exc.code],
-                entity_type="provider",
-                entity_id=provider,
-            ),
-            now,
-        )
+        _dispatch_alert(
+            dsn, now, "provider_circuit_open", "high",
+            f"{provider} circuit open until {opened.isoformat()} after {exc.code}.",
+            [exc.code], entity=("provider", provider),
+        )  # fmt: skip
 
 
 def _alert_on_stuck(dsn: str, conn: psycopg.Connection, now: dt.datetime) -> None:
@@ -870,15 +873,9 @@ def _alert_on_stuck(dsn: str, conn: psycopg.Connection, now: dt.datetime) -> Non
     if not counts:
         return
     review, unknown = int(counts.get("review", 0)), int(counts.get("unknown", 0))
-    alerts.raise_alert(
-        dsn,
-        alerts.Alert(
-            dedup_key=f"dispatch:unconfirmed:{now.date().isoformat()}",
-            kind="messages_unconfirmed",
-            severity="high" if review else "warning",
-            summary=f"{review} message(s) held for review and {unknown} awaiting reconciliation "
-            "(maybe sent; never resent automatically). See docs/reliability.md.",
-            reasons=[f"review={review}", f"unknown={unknown}"],
-        ),
-        now,
-    )
+    _dispatch_alert(
+        dsn, now, "messages_unconfirmed", "high" if review else "warning",
+        f"{review} message(s) held for review and {unknown} awaiting reconciliation "
+        "(maybe sent; never resent automatically). See docs/reliability.md.",
+        [f"review={review}", f"unknown={unknown}"],
+    )  # fmt: skip
