@@ -1,6 +1,6 @@
 """Ingest from the ERP: extract each entity's increment, pass it through its quality gate, land it.
 
-Called by the `ingest_erp` DAG (through `cartera.pipeline`). Contract of :func:`ingest_erp`:
+Called by the `ingest_erp` DAG (through `cartera.tasks`). Contract of :func:`ingest_erp`:
 - entities are processed one by one, each in ONE warehouse transaction (lock, read watermark,
   extract, validate, land): a crash leaves that entity as it was, and what earlier entities
   committed stays committed (their watermarks cover exactly what they landed);

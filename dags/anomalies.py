@@ -32,7 +32,7 @@ from cartera.dag_defaults import default_args
 def anomalies() -> None:
     @task
     def detect_anomalies(**context: object) -> dict[str, object]:
-        from cartera.pipeline import anomalies_for_run
+        from cartera.tasks import anomalies_for_run
 
         return anomalies_for_run(context)
 

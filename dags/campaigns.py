@@ -32,19 +32,19 @@ from cartera.dag_defaults import default_args
 def campaigns() -> None:
     @task
     def check_data_ready(**context: object) -> str:
-        from cartera.pipeline import check_ready_for_campaigns
+        from cartera.tasks import check_ready_for_campaigns
 
         return check_ready_for_campaigns(context)
 
     @task
     def build_batch(as_of: str, **context: object) -> dict[str, object]:
-        from cartera.pipeline import build_batch_for_run
+        from cartera.tasks import build_batch_for_run
 
         return build_batch_for_run(as_of, context)
 
     @task
     def dispatch(batch: dict[str, object], **context: object) -> dict[str, object]:
-        from cartera.pipeline import dispatch_for_run
+        from cartera.tasks import dispatch_for_run
 
         return dispatch_for_run(context)
 

@@ -32,7 +32,7 @@ from cartera.dag_defaults import default_args
 def ingest_erp() -> None:
     @task(outlets=[RAW])
     def extract_validate_load(**context: object) -> list[dict[str, object]]:
-        from cartera.pipeline import ingest_erp_for_run
+        from cartera.tasks import ingest_erp_for_run
 
         return ingest_erp_for_run(context)
 

@@ -35,7 +35,7 @@ from cartera.dag_defaults import default_args
 def ingest_files() -> None:
     @task(outlets=[RAW])
     def import_new_files(**context: object) -> list[dict[str, object]]:
-        from cartera.pipeline import ingest_files_for_run
+        from cartera.tasks import ingest_files_for_run
 
         return ingest_files_for_run(context)
 

@@ -28,7 +28,7 @@ from cartera.dag_defaults import default_args
 def kpi_snapshot() -> None:
     @task
     def snapshot(**context: object) -> dict[str, object]:
-        from cartera.pipeline import kpi_snapshot_for_run
+        from cartera.tasks import kpi_snapshot_for_run
 
         return kpi_snapshot_for_run(context)
 

@@ -30,13 +30,13 @@ from cartera.dag_defaults import default_args
 def scoring() -> None:
     @task(outlets=[SCORES])
     def score_open_items(**context: object) -> dict[str, object]:
-        from cartera.pipeline import score_for_run
+        from cartera.tasks import score_for_run
 
         return score_for_run(context)
 
     @task.short_circuit
     def drift_asks_for_retraining(scores: dict[str, object], **context: object) -> bool:
-        from cartera.pipeline import retrain_requested_for_run
+        from cartera.tasks import retrain_requested_for_run
 
         return retrain_requested_for_run(context)
 

@@ -29,7 +29,7 @@ from cartera.dag_defaults import default_args
 def training() -> None:
     @task(outlets=[MODEL])
     def train_and_register(**context: object) -> dict[str, object]:
-        from cartera.pipeline import train_for_run
+        from cartera.tasks import train_for_run
 
         return train_for_run(context)
 

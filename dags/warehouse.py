@@ -33,7 +33,7 @@ from cartera.dbt_config import dbt_build_kwargs
 def warehouse() -> None:
     @task
     def resolve_as_of(**context: object) -> str:
-        from cartera.pipeline import business_date_for_run
+        from cartera.tasks import business_date_for_run
 
         return business_date_for_run(context)
 

@@ -1,4 +1,4 @@
-"""The daily anomaly run (DAG ``anomalies`` through :func:`cartera.pipeline.anomalies_for_run`):
+"""The daily anomaly run (DAG ``anomalies`` through :func:`cartera.tasks.anomalies_for_run`):
 read the warehouse as of the business date, detect, write ``ops.alerts``, hold invoices raised as
 duplicates until someone decides, and e-mail finance the high-severity alerts.
 

@@ -48,7 +48,7 @@ def test_an_alert_that_cannot_be_written_does_not_hide_the_original_error() -> N
 def test_a_failed_quality_gate_in_a_task_raises_an_alert_and_fails_the_task(
     fresh_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cartera import pipeline
+    from cartera import tasks
     from cartera.config import get_settings
 
     monkeypatch.setenv("CARTERA_DATABASE_URL", fresh_db)
@@ -60,7 +60,7 @@ def test_a_failed_quality_gate_in_a_task_raises_an_alert_and_fails_the_task(
 
     try:
         with pytest.raises(QualityGateFailedError):
-            pipeline._alerting("ingest_erp", context, failing)
+            tasks._alerting("ingest_erp", context, failing)
     finally:
         get_settings.cache_clear()
     with psycopg.connect(fresh_db) as conn:

@@ -44,7 +44,7 @@ def test_the_tree_keeps_every_contract(tmp_path: Path) -> None:
         ("ml/_probe.py", "import cartera.campaigns.dispatch", "ml and expectations depend only on the kernel"),
         ("cartera/policy/_probe.py", "import cartera.campaigns.outbox", "the contact policy engine is pure"),
         ("cartera/channels/_probe.py", "from cartera.policy import engine", "channels speak to providers"),
-        ("cartera/campaigns/_probe.py", "import cartera.pipeline", "nothing below the entry points"),
+        ("cartera/campaigns/_probe.py", "import cartera.tasks", "nothing below the entry points"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(tmp_path: Path, module: str, forbidden: str, contract: str) -> None:
