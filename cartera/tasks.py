@@ -1,7 +1,7 @@
 """What each DAG task does, as plain functions of the Airflow context.
 
 DAG files stay thin: each task calls one function here, which resolves the run's business date
-and the warehouse DSN, then calls the stage's own module (`cartera.ingest`, `ml.training`, …).
+and the warehouse DSN, then calls the stage's own module (`cartera.sources.erp_ingest`, `ml.training`, …).
 Every function is idempotent for a given business date.
 """
 
@@ -77,7 +77,7 @@ def _plain(obj: Any) -> Any:
 
 
 def ingest_erp_for_run(context: dict[str, Any]) -> list[dict[str, Any]]:
-    from cartera.ingest import ingest_erp
+    from cartera.sources.erp_ingest import ingest_erp
 
     upper = run_instant(context)
     if (context.get("params") or {}).get("as_of"):

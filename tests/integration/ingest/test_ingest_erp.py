@@ -11,7 +11,7 @@ import pytest
 from small_erp import EXPECTED_ROWS, UPPER, WRITTEN  # beside this file
 
 from cartera.errors import QualityGateFailedError, SourceUnavailableError
-from cartera.ingest import ingest_erp
+from cartera.sources.erp_ingest import ingest_erp
 from cartera.loading.entities import ENTITIES
 
 pytestmark = pytest.mark.integration

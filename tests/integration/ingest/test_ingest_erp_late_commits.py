@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from small_erp import EXPECTED_ROWS, UPPER, WRITTEN  # beside this file
 
-from cartera.ingest import ingest_erp
+from cartera.sources.erp_ingest import ingest_erp
 from cartera.loading.entities import ENTITIES
 from cartera.sources.erp import MAPPINGS
 
