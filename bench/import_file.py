@@ -18,9 +18,9 @@ from pathlib import Path
 
 from bench.report import machine, write_section
 from cartera.sources.files import read_invoice_file
-from cartera.sources.generator.company import build_company
-from cartera.sources.generator.export import invoice_export, spanish_export
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.company import build_company
+from cartera.synthetic.export import invoice_export, spanish_export
+from cartera.synthetic.summary import GenerationParams
 
 HEADING = "## Import: reading an invoice export"
 

@@ -36,7 +36,7 @@ def run(customers: int, months: int) -> dict[str, object]:
     from cartera.loading.entities import raw_columns
     from cartera.loading.raw_loader import copy_rows
     from cartera.sources.erp import extract
-    from cartera.sources.generator import generate
+    from cartera.synthetic import generate
 
     server = _server_dsn()
     with scratch_database(server, "cartera_bench") as dsn:

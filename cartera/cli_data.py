@@ -32,9 +32,9 @@ def generate(
     """Write a synthetic Mexican B2B company into the ERP source schema (or, with --csv, as an invoice export)."""
     day = parse_date(as_of, "--as-of") if as_of is not None else _today() - dt.timedelta(days=1)
     if csv is not None:
-        from cartera.sources.generator.company import build_company
-        from cartera.sources.generator.export import invoice_export
-        from cartera.sources.generator.summary import GenerationParams
+        from cartera.synthetic.company import build_company
+        from cartera.synthetic.export import invoice_export
+        from cartera.synthetic.summary import GenerationParams
 
         export = invoice_export(
             build_company(GenerationParams(seed=seed, customers=customers, months=months, as_of=day))
@@ -44,7 +44,7 @@ def generate(
         typer.echo(f"{len(export)} invoices written to {csv}")
         return
     from cartera.config import get_settings
-    from cartera.sources.generator import generate as run
+    from cartera.synthetic import generate as run
 
     settings = get_settings()
     summary = run(

@@ -98,7 +98,7 @@ def run_demo(options: DemoOptions) -> DemoResult:
     from cartera import local_env
     from cartera.channels.fake_sendgrid import FakeSendGrid
     from cartera.db import init_warehouse
-    from cartera.sources.generator import generate
+    from cartera.synthetic import generate
 
     echo = options.echo
     started = time.monotonic()

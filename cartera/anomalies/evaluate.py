@@ -17,10 +17,10 @@ from typing import Any
 from cartera.anomalies.book import Finding
 from cartera.anomalies.detect import KINDS, detect
 from cartera.anomalies.from_company import book_from_company
-from cartera.sources.generator.anomalies import AnomalyLabel
-from cartera.sources.generator.book_options import BookOptions
-from cartera.sources.generator.company import build_company
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.anomalies import AnomalyLabel
+from cartera.synthetic.book_options import BookOptions
+from cartera.synthetic.company import build_company
+from cartera.synthetic.summary import GenerationParams
 
 DEFAULT_AS_OF = dt.date(2026, 5, 31)
 

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from cartera.anomalies.book import COLUMNS, AnomalyBook, key_of
-from cartera.sources.generator.anomalies import records
-from cartera.sources.generator.company import Company
+from cartera.synthetic.anomalies import records
+from cartera.synthetic.company import Company
 
 Record = dict[str, Any]
 

@@ -1,7 +1,7 @@
 """The simulated company: customers with the generator's payment behaviours and hidden response
 traits, and their invoices with the day each would be paid if nobody reminded them.
 
-Built on :mod:`cartera.sources.generator.behaviours` (``pick_behaviour``, ``lateness_days``,
+Built on :mod:`cartera.synthetic.behaviours` (``pick_behaviour``, ``lateness_days``,
 ``deterioration_onset``): the same ground-truth behaviours and lateness distributions the
 synthetic ERP uses. Everything else (traits, amounts, zones) is drawn here from seeded streams,
 one per (customer, purpose[, day or invoice]) via :func:`rng_for`, so two strategies run on the
@@ -15,7 +15,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
-from cartera.sources.generator.behaviours import Behaviour, deterioration_onset, lateness_days, pick_behaviour
+from cartera.synthetic.behaviours import Behaviour, deterioration_onset, lateness_days, pick_behaviour
 
 START = dt.date(2026, 1, 5)  # a Monday; the simulation's first business date
 HISTORY_DAYS = 300  # invoices issued before START give the segments a history

@@ -90,7 +90,7 @@ def _run_the_day(api: AirflowApi, dsn: str) -> list[RunRecord]:
 @pytest.fixture(scope="module")
 def day(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
     from cartera.config import get_settings
-    from cartera.sources.generator import generate
+    from cartera.synthetic import generate
 
     state = tmp_path_factory.mktemp("celery-state")
     fake = FakeSendGrid(state / "fake-sendgrid")

@@ -11,9 +11,9 @@ import pytest
 from warehouse_builds import dbt_build, failures, query
 
 from cartera.sources.files import import_file
-from cartera.sources.generator.company import build_company
-from cartera.sources.generator.export import invoice_export, spanish_export
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.company import build_company
+from cartera.synthetic.export import invoice_export, spanish_export
+from cartera.synthetic.summary import GenerationParams
 
 pytestmark = pytest.mark.integration
 AS_OF = dt.date(2026, 3, 31)

@@ -10,8 +10,8 @@ import pytest
 from psycopg import sql
 
 from cartera.errors import ConfigurationError
-from cartera.sources.generator import GenerationSummary, generate
-from cartera.sources.generator.schema import COLUMNS
+from cartera.synthetic import GenerationSummary, generate
+from cartera.synthetic.schema import COLUMNS
 
 pytestmark = pytest.mark.integration
 
@@ -80,7 +80,7 @@ def test_a_failed_generation_leaves_the_previous_one_intact(fresh_db: str, monke
     def broken(schema: str) -> list[sql.Composed]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("cartera.sources.generator.writer.add_constraints_and_indexes", broken)
+    monkeypatch.setattr("cartera.synthetic.writer.add_constraints_and_indexes", broken)
     with pytest.raises(RuntimeError):
         generate(fresh_db, **{**SMALL, "seed": 12})  # type: ignore[arg-type]
     assert _checksum(fresh_db) == before

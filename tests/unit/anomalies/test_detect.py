@@ -9,7 +9,7 @@ import re
 from cartera.anomalies.book import Finding, Reason
 from cartera.anomalies.detect import FRAUD_KINDS, KINDS, to_alert
 from cartera.config import REPO_ROOT
-from cartera.sources.generator.anomalies import KINDS as INJECTED_KINDS
+from cartera.synthetic.anomalies import KINDS as INJECTED_KINDS
 
 
 def _finding(facts: tuple[str, ...]) -> Finding:

@@ -13,7 +13,7 @@ import pytest
 
 from cartera.sources.files import read_invoice_file
 from cartera.sources.files.backtest_frame import read_invoice_export
-from cartera.sources.generator.export import spanish_export
+from cartera.synthetic.export import spanish_export
 from ml.backtest import BacktestOptions, run_backtest
 from ml.backtest_input import prepare_input
 from tests.unit.ml.backtest_frames import generated_export

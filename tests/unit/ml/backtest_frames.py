@@ -7,9 +7,9 @@ from functools import cache
 
 import pandas as pd
 
-from cartera.sources.generator.company import build_company
-from cartera.sources.generator.export import invoice_export
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.company import build_company
+from cartera.synthetic.export import invoice_export
+from cartera.synthetic.summary import GenerationParams
 
 AS_OF = dt.date(2026, 3, 31)
 

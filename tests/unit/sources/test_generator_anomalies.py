@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from cartera.sources.generator.anomalies import KINDS, MIN_PER_TYPE
-from cartera.sources.generator.book_options import BookOptions
-from cartera.sources.generator.company import build_company
-from cartera.sources.generator.schema import COLUMNS
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.anomalies import KINDS, MIN_PER_TYPE
+from cartera.synthetic.book_options import BookOptions
+from cartera.synthetic.company import build_company
+from cartera.synthetic.schema import COLUMNS
+from cartera.synthetic.summary import GenerationParams
 
 PARAMS = GenerationParams(seed=3, customers=120, months=12, as_of=dt.date(2026, 5, 31))
 

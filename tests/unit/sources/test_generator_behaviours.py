@@ -6,7 +6,7 @@ import datetime as dt
 import random
 import statistics
 
-from cartera.sources.generator.behaviours import Behaviour, lateness_days
+from cartera.synthetic.behaviours import Behaviour, lateness_days
 
 AS_OF = dt.date(2026, 4, 30)
 ONSET = dt.date(2025, 11, 1)

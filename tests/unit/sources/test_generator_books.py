@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cartera.sources.generator.book_options import BookOptions
-from cartera.sources.generator.company import build_company
-from cartera.sources.generator.export import invoice_export, styled_export
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.book_options import BookOptions
+from cartera.synthetic.company import build_company
+from cartera.synthetic.export import invoice_export, styled_export
+from cartera.synthetic.summary import GenerationParams
 
 PARAMS = GenerationParams(seed=5, customers=40, months=12, as_of=dt.date(2025, 12, 31))
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from cartera.sources.generator.company import Company, build_company, history_start
-from cartera.sources.generator.schema import COLUMNS
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.company import Company, build_company, history_start
+from cartera.synthetic.schema import COLUMNS
+from cartera.synthetic.summary import GenerationParams
 
 PARAMS = GenerationParams(seed=5, customers=60, months=8, as_of=dt.date(2025, 12, 31))
 END_OF_AS_OF = dt.datetime(2025, 12, 31, 23, 59, 59, tzinfo=dt.UTC)

@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 from faker import Faker
 
-from cartera.sources.generator.behaviours import Behaviour
-from cartera.sources.generator.customers import Customer, build_customers
-from cartera.sources.generator.rfc import is_valid_rfc_moral
+from cartera.synthetic.behaviours import Behaviour
+from cartera.synthetic.customers import Customer, build_customers
+from cartera.synthetic.rfc import is_valid_rfc_moral
 
 AS_OF = dt.date(2026, 4, 30)
 START = dt.date(2024, 5, 1)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from cartera.sources.generator.rfc import RFC_MORAL_PATTERN, check_digit, is_valid_rfc_moral, name_initials, rfc_moral
+from cartera.synthetic.rfc import RFC_MORAL_PATTERN, check_digit, is_valid_rfc_moral, name_initials, rfc_moral
 
 
 @pytest.mark.parametrize("published", ["WMT970714R10", "CFE370814QI0", "TME840315KT6"])

@@ -9,7 +9,7 @@ import math
 import random
 from decimal import Decimal
 
-from cartera.sources.generator.business_days import BusinessCalendar
+from cartera.synthetic.business_days import BusinessCalendar
 
 _CENTRE = math.log(18.5)
 _LOW, _HIGH = 17.0, 20.0

@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from cartera.sources.generator.company import Company
-from cartera.sources.generator.schema import COLUMNS
+from cartera.synthetic.company import Company
+from cartera.synthetic.schema import COLUMNS
 
 # The columns of the export, in order (see docs/bring_your_own_invoices.md).
 EXPORT_COLUMNS = (

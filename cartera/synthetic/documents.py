@@ -11,9 +11,9 @@ import random
 import uuid
 from dataclasses import dataclass, field
 
-from cartera.sources.generator.business_days import BusinessCalendar, office_instant
-from cartera.sources.generator.customers import Customer
-from cartera.sources.generator.reference import INDUSTRIES
+from cartera.synthetic.business_days import BusinessCalendar, office_instant
+from cartera.synthetic.customers import Customer
+from cartera.synthetic.reference import INDUSTRIES
 
 _BUSINESS_DAYS_PER_MONTH = 21
 _SEASONALITY = {1: 0.75, 2: 0.9, 11: 1.1, 12: 1.3}  # January slow, year-end rush

@@ -21,9 +21,9 @@ from psycopg import sql
 from cartera.db import connect
 from cartera.errors import ConfigurationError
 from cartera.logs import get_logger
-from cartera.sources.generator.company import build_company
-from cartera.sources.generator.schema import COLUMNS, add_constraints_and_indexes, create_tables
-from cartera.sources.generator.summary import GENERATOR_VERSION, GenerationParams, GenerationSummary
+from cartera.synthetic.company import build_company
+from cartera.synthetic.schema import COLUMNS, add_constraints_and_indexes, create_tables
+from cartera.synthetic.summary import GENERATOR_VERSION, GenerationParams, GenerationSummary
 
 log = get_logger(__name__)
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -27,7 +27,7 @@ class BookOptions:
       mean) of invoices per customer per month: few customers with many invoices, or many with few.
     - ``disputes``: False writes no disputes at all (a book whose ERP does not record them).
     - ``anomaly_rate``: share of each anomaly type's unit injected with labels kept aside
-      (:mod:`cartera.sources.generator.anomalies`; 0.005 for the evaluation book, 0 = none).
+      (:mod:`cartera.synthetic.anomalies`; 0.005 for the evaluation book, 0 = none).
     - ``history``: benign earlier versions of customers and contacts (what a daily extract sees),
       so a clean evaluation book has ordinary changes too.
     """

@@ -4,8 +4,8 @@
 README.md in this folder for what it generates, its knobs and the ground truth it stores.
 """
 
-from cartera.sources.generator.behaviours import Behaviour
-from cartera.sources.generator.summary import GenerationParams, GenerationSummary
-from cartera.sources.generator.writer import generate
+from cartera.synthetic.behaviours import Behaviour
+from cartera.synthetic.summary import GenerationParams, GenerationSummary
+from cartera.synthetic.writer import generate
 
 __all__ = ["Behaviour", "GenerationParams", "GenerationSummary", "generate"]

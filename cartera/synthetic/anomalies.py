@@ -23,11 +23,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cartera.sources.generator.business_days import office_instant
-from cartera.sources.generator.schema import COLUMNS
+from cartera.synthetic.business_days import office_instant
+from cartera.synthetic.schema import COLUMNS
 
 if TYPE_CHECKING:
-    from cartera.sources.generator.company import Company
+    from cartera.synthetic.company import Company
 
 MIN_PER_TYPE = 5
 Record = dict[str, Any]
@@ -289,7 +289,7 @@ def _uuid(rng: random.Random) -> str:
 def inject(company: Company, *, as_of: dt.date, seed: int, rate: float, history: bool) -> Company:
     """``company`` with anomalies of every kind at ``rate`` (and benign history when ``history``),
     the labels and earlier row versions in ``company.extras``. Deterministic for the arguments."""
-    from cartera.sources.generator.anomaly_history import inject_history
+    from cartera.synthetic.anomaly_history import inject_history
 
     injector = _Injector(company, as_of, seed, rate)
     injector.duplicates()

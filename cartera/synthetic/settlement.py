@@ -15,10 +15,10 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from cartera.sources.generator.behaviours import Behaviour, lateness_days
-from cartera.sources.generator.book_options import BookOptions
-from cartera.sources.generator.business_days import BusinessCalendar, office_instant
-from cartera.sources.generator.documents import Move, build_credit_note
+from cartera.synthetic.behaviours import Behaviour, lateness_days
+from cartera.synthetic.book_options import BookOptions
+from cartera.synthetic.business_days import BusinessCalendar, office_instant
+from cartera.synthetic.documents import Move, build_credit_note
 
 _DAY = dt.timedelta(days=1)
 DISPUTE_PROBABILITY = {Behaviour.EXEMPLARY: 0.01, Behaviour.CHRONIC_LATE: 0.035}  # others: 0.02

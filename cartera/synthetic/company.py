@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from faker import Faker
 
-from cartera.sources.generator.book_options import BookOptions
-from cartera.sources.generator.business_days import BusinessCalendar, office_instant
-from cartera.sources.generator.customers import PAYMENT_TERMS, Customer, build_customers
-from cartera.sources.generator.documents import Move, build_invoice, issue_dates
-from cartera.sources.generator.fx import usd_rates
-from cartera.sources.generator.settlement import Allocation, Dispute, Payment, settle_customer
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.book_options import BookOptions
+from cartera.synthetic.business_days import BusinessCalendar, office_instant
+from cartera.synthetic.customers import PAYMENT_TERMS, Customer, build_customers
+from cartera.synthetic.documents import Move, build_invoice, issue_dates
+from cartera.synthetic.fx import usd_rates
+from cartera.synthetic.settlement import Allocation, Dispute, Payment, settle_customer
+from cartera.synthetic.summary import GenerationParams
 
 if TYPE_CHECKING:
-    from cartera.sources.generator.anomalies import EvaluationExtras
+    from cartera.synthetic.anomalies import EvaluationExtras
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
@@ -127,7 +127,7 @@ def build_company(params: GenerationParams, options: BookOptions | None = None) 
         }
     )
     if options.anomaly_rate or options.history:  # an evaluation book; the default never gets here
-        from cartera.sources.generator.anomalies import inject
+        from cartera.synthetic.anomalies import inject
 
         return inject(company, as_of=as_of, seed=params.seed, rate=options.anomaly_rate, history=options.history)
     return company

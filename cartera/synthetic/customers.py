@@ -18,15 +18,15 @@ from typing import TypeVar
 
 from faker import Faker
 
-from cartera.sources.generator.behaviours import (
+from cartera.synthetic.behaviours import (
     NEW_CUSTOMER_WINDOW_DAYS,
     Behaviour,
     deterioration_onset,
     pick_behaviour,
 )
-from cartera.sources.generator.book_options import BookOptions
-from cartera.sources.generator.business_days import office_instant
-from cartera.sources.generator.reference import (
+from cartera.synthetic.book_options import BookOptions
+from cartera.synthetic.business_days import office_instant
+from cartera.synthetic.reference import (
     CONTACT_FUNCTIONS,
     INDUSTRY_WEIGHTS,
     LEGAL_SUFFIXES,
@@ -35,7 +35,7 @@ from cartera.sources.generator.reference import (
     TAX_REGIMES,
     City,
 )
-from cartera.sources.generator.rfc import rfc_moral
+from cartera.synthetic.rfc import rfc_moral
 
 K = TypeVar("K")
 

@@ -1,7 +1,7 @@
 """Named harder books: the generator's company bent the ways real books differ from ours.
 
 Each book is generation parameters + :class:`BookOptions` + an export style. Written to CSV with
-``python -m cartera.sources.generator.books NAME PATH`` (``--list`` names them); the backtest then
+``python -m cartera.synthetic.books NAME PATH`` (``--list`` names them); the backtest then
 reads the file as a new user's export (``cartera backtest --file PATH``). ``default`` is exactly
 ``cartera generate --csv`` for seed 7, 500 customers, 24 months.
 """
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cartera.sources.generator.book_options import BookOptions
-from cartera.sources.generator.company import build_company
-from cartera.sources.generator.export import invoice_export, styled_export
-from cartera.sources.generator.summary import GenerationParams
+from cartera.synthetic.book_options import BookOptions
+from cartera.synthetic.company import build_company
+from cartera.synthetic.export import invoice_export, styled_export
+from cartera.synthetic.summary import GenerationParams
 
 AS_OF = dt.date(2026, 5, 31)
 

@@ -1,7 +1,7 @@
 """Injected anomalies about customers and people (master-data changes, slipping payments, the
 collectors' log, SAT's 69-B list), and the benign history they must stand out from.
 
-Called by :func:`cartera.sources.generator.anomalies.inject`; see that module for the contract.
+Called by :func:`cartera.synthetic.anomalies.inject`; see that module for the contract.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from cartera.sources.generator.business_days import office_instant
-from cartera.sources.generator.rfc import rfc_moral
+from cartera.synthetic.business_days import office_instant
+from cartera.synthetic.rfc import rfc_moral
 
 if TYPE_CHECKING:
-    from cartera.sources.generator.anomalies import _Injector
+    from cartera.synthetic.anomalies import _Injector
 
 Record = dict[str, Any]
 COLLECTORS = ("cobrador1", "cobrador2", "cobrador3", "cobrador4", "cobrador5", "cobrador6")
@@ -25,7 +25,7 @@ FRAUD_DOMAINS = ("example.net", "example.org")
 
 
 def _count(rate: float, units: int) -> int:
-    from cartera.sources.generator.anomalies import _count as count
+    from cartera.synthetic.anomalies import _count as count
 
     return count(rate, units)
 
@@ -67,7 +67,7 @@ def inject_history(inj: _Injector, *, history: bool) -> None:
 
 
 def _native(partner: Record, as_of: dt.date) -> Any:
-    from cartera.sources.generator.anomalies import AnomalyLabel
+    from cartera.synthetic.anomalies import AnomalyLabel
 
     return AnomalyLabel("payment_deterioration", "customer", str(partner["id"]), str(partner["id"]), as_of)
 
