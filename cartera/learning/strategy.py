@@ -74,7 +74,7 @@ class Strategy(Protocol):
 
 def fixed_channel(message: Candidate, profile: ContactProfile) -> str | None:
     """The production build's choice: the first channel of the step the contact can receive."""
-    from cartera.campaigns.service import _choose_channel  # the build's own rule, not a copy
+    from cartera.campaigns.build import _choose_channel  # the build's own rule, not a copy
 
     return _choose_channel(message.step, profile)
 

@@ -1,6 +1,6 @@
 """Deciding one day: the production build's steps, in memory, for any strategy.
 
-The same calls, in the same order, as :func:`cartera.campaigns.service.build_batch`:
+The same calls, in the same order, as :func:`cartera.campaigns.build.build_batch`:
 :func:`~cartera.campaigns.candidates.build_candidates` on the day's open items, segments and the
 (step, invoice) pairs already fired → the strategy's plan → per customer, the service's own
 collectibility filter (``_collectible``: paid, disputed, held invoices out), escalations first,
@@ -19,7 +19,7 @@ from cartera.campaigns.candidates import Candidate, OpenItem, build_candidates
 from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, check
 from cartera.campaigns.daily_message import DailyMessage, merge_day
 from cartera.campaigns.playbook import Playbook, Segment
-from cartera.campaigns.service import _collectible, _statement_items
+from cartera.campaigns.build import _collectible, _statement_items
 from cartera.learning.preventive import Note
 from cartera.learning.strategy import Choice, Strategy
 from cartera.policy.engine import PolicyEngine
