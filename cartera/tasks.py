@@ -137,7 +137,7 @@ def retrain_requested_for_run(context: dict[str, Any]) -> bool:
 
 def check_ready_for_campaigns(context: dict[str, Any]) -> str:
     """Refuse to build reminders from broken or stale data (raises); returns the business date."""
-    from cartera.readiness import assert_ready_for_campaigns
+    from cartera.campaigns.readiness import assert_ready_for_campaigns
 
     day = as_of_date(context)
     _alerting("campaigns.check_data_ready", context, lambda: assert_ready_for_campaigns(warehouse_dsn(), day))

@@ -10,7 +10,7 @@ import pytest
 
 from cartera.errors import DataNotReadyError
 from cartera.kpi import latest, snapshot
-from cartera.readiness import assert_ready_for_campaigns, readiness_problems
+from cartera.campaigns.readiness import assert_ready_for_campaigns, readiness_problems
 
 pytestmark = pytest.mark.integration
 DAY = dt.date(2026, 11, 24)
