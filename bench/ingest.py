@@ -33,7 +33,7 @@ def _server_dsn() -> str:
 
 
 def run(customers: int, months: int) -> dict[str, object]:
-    from cartera.loading.entities import raw_columns
+    from cartera.raw_contract import raw_columns
     from cartera.loading.raw_loader import copy_rows
     from cartera.sources.erp import extract
     from cartera.synthetic import generate

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from cartera.loading.entities import raw_columns
+from cartera.raw_contract import raw_columns
 from cartera.loading.quarantine import delete_rejected, write_rejected
 from cartera.loading.watermarks import RowVersion, advance_watermark, load_id
 

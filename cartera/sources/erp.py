@@ -1,5 +1,5 @@
 """The ERP source: incremental extract of the ERP's tables (docs/data_model.md §1), mapped to the
-canonical raw entities (`cartera.loading.entities`).
+canonical raw entities (`cartera.raw_contract`).
 
 Contract:
 - a window is ``watermark - overlap < write_date <= upper_bound`` per entity (no watermark: from the
@@ -44,7 +44,7 @@ from psycopg import sql
 
 from cartera.db import connect
 from cartera.errors import SourceUnavailableError
-from cartera.loading.entities import raw_columns
+from cartera.raw_contract import raw_columns
 
 if TYPE_CHECKING:  # pandas is heavy: imported where frames are built
     import pandas as pd

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cartera.loading.entities import raw_columns
+from cartera.raw_contract import raw_columns
 from expectations.reference import (
     EARLIEST_DOCUMENT_DATE,
     KNOWN_CURRENCIES,

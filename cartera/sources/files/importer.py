@@ -33,7 +33,7 @@ from psycopg.types.json import Jsonb
 
 from cartera.db import connect
 from cartera.errors import BadInputError, QualityGateFailedError
-from cartera.loading.entities import raw_columns
+from cartera.raw_contract import raw_columns
 from cartera.loading.quarantine import QuarantineRecord, write_records
 from cartera.loading.raw_loader import copy_rows, record_load
 from cartera.logs import get_logger

@@ -12,7 +12,7 @@ from small_erp import EXPECTED_ROWS, UPPER, WRITTEN  # beside this file
 
 from cartera.errors import QualityGateFailedError, SourceUnavailableError
 from cartera.sources.erp_ingest import ingest_erp
-from cartera.loading.entities import ENTITIES
+from cartera.raw_contract import ENTITIES
 
 pytestmark = pytest.mark.integration
 

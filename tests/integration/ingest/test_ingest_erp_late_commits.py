@@ -12,7 +12,7 @@ import pytest
 from small_erp import EXPECTED_ROWS, UPPER, WRITTEN  # beside this file
 
 from cartera.sources.erp_ingest import ingest_erp
-from cartera.loading.entities import ENTITIES
+from cartera.raw_contract import ENTITIES
 from cartera.sources.erp import MAPPINGS
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from cartera.loading.entities import raw_columns
+from cartera.raw_contract import raw_columns
 from expectations.gate import REJECTED_COLUMNS, run_gate
 
 UPPER = dt.datetime(2025, 6, 30, 6, 30, tzinfo=dt.UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cartera.loading.entities import ENTITIES, raw_columns
+from cartera.raw_contract import ENTITIES, raw_columns
 from expectations.suites import SUITES
 
 

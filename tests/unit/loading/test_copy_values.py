@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartera.loading.entities import ENTITIES, raw_columns
+from cartera.raw_contract import ENTITIES, raw_columns
 from cartera.loading.quarantine import _dumps
 from cartera.loading.raw_loader import _plain
 

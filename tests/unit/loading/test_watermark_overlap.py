@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cartera.config import Settings
-from cartera.loading.entities import ENTITIES, raw_columns
+from cartera.raw_contract import ENTITIES, raw_columns
 from cartera.loading.watermarks import RowVersion, split_overlap
 from cartera.sources.erp import MAPPINGS
 
