@@ -79,7 +79,7 @@ def _server_dsn() -> str:
     configured = os.environ.get("CARTERA_BENCH_DATABASE_URL")
     if configured:
         return configured
-    from cartera import local_postgres
+    from cartera.local import postgres as local_postgres
 
     return local_postgres.start(REPO_ROOT / ".cartera" / "bench").dsn("postgres")
 

@@ -27,14 +27,14 @@ def _server_dsn() -> str:
     configured = os.environ.get("CARTERA_BENCH_DATABASE_URL")
     if configured:
         return configured
-    from cartera import local_postgres
+    from cartera.local import postgres as local_postgres
 
     return local_postgres.start(REPO_ROOT / ".cartera" / "bench").dsn("postgres")
 
 
 def run(customers: int, months: int) -> dict[str, object]:
-    from cartera.raw_contract import raw_columns
     from cartera.loading.raw_loader import copy_rows
+    from cartera.raw_contract import raw_columns
     from cartera.sources.erp import extract
     from cartera.synthetic import generate
 

@@ -21,10 +21,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench.report import machine, write_section
+from cartera.campaigns.build import default_planned_at
 from cartera.campaigns.candidates import OpenItem
 from cartera.campaigns.contact_check import ContactProfile, policy_engine
 from cartera.campaigns.playbook import SEGMENTS, Segment, load_playbook
-from cartera.campaigns.build import default_planned_at
 from cartera.learning.arms import ARMS
 from cartera.learning.strategy import FixedPlaybook, LearnedStrategy, Strategy
 from cartera.learning.thompson import warm_start

@@ -39,7 +39,7 @@ def _today() -> dt.date:
 @db_app.command("start")
 def db_start() -> None:
     """Start (or reuse) the embedded Postgres and print its DSN (no password: trust on 127.0.0.1)."""
-    from cartera import local_env
+    from cartera.local import env as local_env
 
     env = local_env.prepare()
     typer.echo(env["CARTERA_DATABASE_URL"])
@@ -48,8 +48,8 @@ def db_start() -> None:
 @db_app.command("stop")
 def db_stop() -> None:
     """Stop the embedded Postgres if it runs."""
-    from cartera import local_postgres
     from cartera.config import get_settings
+    from cartera.local import postgres as local_postgres
 
     stopped = local_postgres.stop(get_settings().state_dir)
     typer.echo("stopped" if stopped else "not running")
@@ -203,8 +203,8 @@ def up() -> None:
     import subprocess
     import sys
 
-    from cartera import local_env
     from cartera.dbt_manifest import parse_manifest
+    from cartera.local import env as local_env
 
     env = local_env.prepare()
     logs = Path(env["CARTERA_STATE_DIR"]) / "logs"

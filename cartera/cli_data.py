@@ -141,7 +141,7 @@ def _local_warehouse() -> str:
 
     dsn = os.environ.get("CARTERA_DATABASE_URL")
     if not dsn:
-        from cartera import local_env
+        from cartera.local import env as local_env
 
         dsn = local_env.prepare()["CARTERA_DATABASE_URL"]
     init_warehouse(dsn)

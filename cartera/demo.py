@@ -95,9 +95,9 @@ def _approve_waiting_batch(dsn: str, as_of: dt.date, echo: Callable[[str], None]
 
 
 def run_demo(options: DemoOptions) -> DemoResult:
-    from cartera import local_env
     from cartera.channels.fake_sendgrid import FakeSendGrid
     from cartera.db import init_warehouse
+    from cartera.local import env as local_env
     from cartera.synthetic import generate
 
     echo = options.echo

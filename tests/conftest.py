@@ -17,7 +17,7 @@ def _admin_dsn() -> str:
     configured = os.environ.get("CARTERA_TEST_DATABASE_URL")
     if configured:
         return configured
-    from cartera import local_postgres
+    from cartera.local import postgres as local_postgres
 
     return local_postgres.start(REPO_ROOT / ".cartera" / "test").dsn("postgres")
 

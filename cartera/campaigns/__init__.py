@@ -10,7 +10,7 @@ See ``build.py`` for the build, ``dispatch.py`` for sending exactly once in effe
 every send.
 """
 
-from cartera.campaigns.dispatch import DispatchSummary, dispatch, system_clock
 from cartera.campaigns.build import BatchSummary, build_batch, default_planned_at
+from cartera.campaigns.dispatch import DispatchSummary, dispatch, system_clock
 
 __all__ = ["BatchSummary", "DispatchSummary", "build_batch", "default_planned_at", "dispatch", "system_clock"]

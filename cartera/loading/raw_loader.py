@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from cartera.raw_contract import raw_columns
 from cartera.loading.quarantine import delete_rejected, write_rejected
 from cartera.loading.watermarks import RowVersion, advance_watermark, load_id
+from cartera.raw_contract import raw_columns
 
 if TYPE_CHECKING:  # pandas and GX are heavy: imported where used
     import pandas as pd

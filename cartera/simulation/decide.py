@@ -15,11 +15,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cartera.campaigns.build import _collectible, _statement_items
 from cartera.campaigns.candidates import Candidate, OpenItem, build_candidates
 from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, check
 from cartera.campaigns.daily_message import DailyMessage, merge_day
 from cartera.campaigns.playbook import Playbook, Segment
-from cartera.campaigns.build import _collectible, _statement_items
 from cartera.learning.preventive import Note
 from cartera.learning.strategy import Choice, Strategy
 from cartera.policy.engine import PolicyEngine

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from cartera.campaigns.build import default_planned_at
 from cartera.campaigns.candidates import OpenItem
 from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, check, policy_engine
 from cartera.campaigns.playbook import Playbook, Segment, load_playbook
-from cartera.campaigns.build import default_planned_at
 from cartera.learning.arms import Arm, block_of, zone_of
 from cartera.learning.context import context_of
 from cartera.learning.strategy import Choice, FixedPlaybook, LearnedStrategy, Strategy

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 from cartera.db import connect
 from cartera.errors import QualityGateFailedError
-from cartera.raw_contract import ENTITIES
 from cartera.loading.raw_loader import LoadResult, land_batch
 from cartera.loading.watermarks import landed_versions, lock_entity, read_watermark, split_overlap
 from cartera.logs import get_logger
+from cartera.raw_contract import ENTITIES
 from cartera.sources import erp
 
 if TYPE_CHECKING:  # pandas is heavy: imported where frames are built

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from cartera.local_celery import CeleryStack, read_passwords
+from cartera.local.celery_stack import CeleryStack, read_passwords
 
 TERMINAL = {"success", "failed"}
 

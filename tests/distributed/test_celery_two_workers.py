@@ -1,6 +1,6 @@
 """A day of the DAGs on the production engine: CeleryExecutor with two Celery workers (Redis
 broker, Postgres metadata and results), started on this machine without Docker by
-cartera.local_celery, on fresh databases.
+cartera.local.celery_stack, on fresh databases.
 
 The runs are triggered through the REST API in the day's order, with the scheduler's own timetables
 off (`use_job_schedule = False`): unpausing a cron DAG would otherwise add a run for the latest
@@ -25,7 +25,7 @@ import pytest
 from airflow_api import AirflowApi, RunRecord
 
 from cartera.channels.fake_sendgrid import FakeSendGrid
-from cartera.local_celery import CeleryStack, celery_stack
+from cartera.local.celery_stack import CeleryStack, celery_stack
 
 pytestmark = [pytest.mark.distributed, pytest.mark.slow, pytest.mark.timeout(3600)]
 

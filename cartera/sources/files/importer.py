@@ -33,10 +33,10 @@ from psycopg.types.json import Jsonb
 
 from cartera.db import connect
 from cartera.errors import BadInputError, QualityGateFailedError
-from cartera.raw_contract import raw_columns
 from cartera.loading.quarantine import QuarantineRecord, write_records
 from cartera.loading.raw_loader import copy_rows, record_load
 from cartera.logs import get_logger
+from cartera.raw_contract import raw_columns
 from cartera.sources.files.limits import display_name
 from cartera.sources.files.mapping import FileMapping
 from cartera.sources.files.reader import ParsedFile, read_invoice_file

@@ -8,9 +8,9 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from cartera.campaigns.readiness import assert_ready_for_campaigns, readiness_problems
 from cartera.errors import DataNotReadyError
 from cartera.kpi import latest, snapshot
-from cartera.campaigns.readiness import assert_ready_for_campaigns, readiness_problems
 
 pytestmark = pytest.mark.integration
 DAY = dt.date(2026, 11, 24)

@@ -11,8 +11,8 @@ import pytest
 from small_erp import EXPECTED_ROWS, UPPER, WRITTEN  # beside this file
 
 from cartera.errors import QualityGateFailedError, SourceUnavailableError
-from cartera.sources.erp_ingest import ingest_erp
 from cartera.raw_contract import ENTITIES
+from cartera.sources.erp_ingest import ingest_erp
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from small_erp import EXPECTED_ROWS, UPPER, WRITTEN  # beside this file
 
-from cartera.sources.erp_ingest import ingest_erp
 from cartera.raw_contract import ENTITIES
 from cartera.sources.erp import MAPPINGS
+from cartera.sources.erp_ingest import ingest_erp
 
 pytestmark = pytest.mark.integration
 

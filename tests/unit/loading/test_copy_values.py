@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartera.raw_contract import ENTITIES, raw_columns
 from cartera.loading.quarantine import _dumps
 from cartera.loading.raw_loader import _plain
+from cartera.raw_contract import ENTITIES, raw_columns
 
 
 @pytest.mark.parametrize(

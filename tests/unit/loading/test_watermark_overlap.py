@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from cartera.config import Settings
-from cartera.raw_contract import ENTITIES, raw_columns
 from cartera.loading.watermarks import RowVersion, split_overlap
+from cartera.raw_contract import ENTITIES, raw_columns
 from cartera.sources.erp import MAPPINGS
 
 WATERMARK = dt.datetime(2025, 5, 1, 12, 0, tzinfo=dt.UTC)

@@ -1,4 +1,4 @@
-"""docker-compose.yml against what the CeleryExecutor run on this machine needed (cartera.local_celery,
+"""docker-compose.yml against what the CeleryExecutor run on this machine needed (cartera.local.celery_stack,
 tests/distributed): no Docker here, so the file is checked as data and its commands with Airflow's
 own command-line parser."""
 
@@ -48,7 +48,7 @@ def test_workers_reach_the_api_servers_execution_api_and_celerys_results_use_psy
 
 
 def test_the_compose_sets_what_the_local_celery_run_needed() -> None:
-    from cartera.local_celery import celery_env
+    from cartera.local.celery_stack import celery_env
 
     local = celery_env({}, airflow_db="postgresql://u@h:5432/a", api_port=1, broker_url="redis://h:6379/0", queue="q")
     # Only this machine needs these: the PATH of the virtualenv, a queue and a log port per stack.

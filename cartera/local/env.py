@@ -89,7 +89,7 @@ def prepare(state_dir: Path | None = None) -> dict[str, str]:
         _ensure_database(warehouse)
         _ensure_database(airflow_db)
     else:
-        from cartera import local_postgres
+        from cartera.local import postgres as local_postgres
 
         server = local_postgres.start(state)
         warehouse, airflow_db = server.dsn("cartera"), server.dsn("airflow")

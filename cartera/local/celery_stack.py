@@ -2,7 +2,7 @@
 processor and triggerer, and N Celery workers (Redis as the broker, Postgres for Airflow's
 metadata and Celery's results), each its own process with its own log file.
 
-`python -m cartera.local_celery` starts it on fresh databases (a new warehouse and a new Airflow
+`python -m cartera.local.celery_stack` starts it on fresh databases (a new warehouse and a new Airflow
 metadata database on the server of CARTERA_SERVER_URL, default the machine's 127.0.0.1:5432),
 prints where to look, and on Ctrl-C stops every process and drops both databases. The
 `distributed` tests use `celery_stack()` to run a day of the DAGs on two workers.
@@ -217,7 +217,7 @@ def start_processes(
     """Migrate Airflow's metadata and start every process of the stack on `env` (what
     local_env.prepare() returned); returns once the API server answers and every worker is
     ready. On a failure to start, what was started is stopped again."""
-    from cartera import local_env
+    from cartera.local import env as local_env
 
     check_broker(broker_url)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -276,9 +276,9 @@ def celery_stack(
     The broker is `broker_url`, else CARTERA_CELERY_BROKER_URL, else the machine's Redis."""
     import tempfile
 
-    from cartera import local_env
     from cartera.config import get_settings
     from cartera.db import scratch_database
+    from cartera.local import env as local_env
 
     state = state_dir or Path(tempfile.mkdtemp(prefix="cartera-celery-"))
     with (
@@ -337,7 +337,7 @@ def read_passwords(stack: CeleryStack) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Start the stack, print where everything is, and keep it up until Ctrl-C or SIGTERM."""
-    parser = argparse.ArgumentParser(prog="python -m cartera.local_celery", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m cartera.local.celery_stack", description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2, help="Celery workers (default 2)")
     parser.add_argument("--concurrency", type=int, default=2, help="task slots per worker (default 2)")
     parser.add_argument("--server-url", default=os.environ.get("CARTERA_SERVER_URL", DEFAULT_SERVER_URL))

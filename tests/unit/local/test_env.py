@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from cartera.db import redact_dsn, sqlalchemy_url
-from cartera.local_env import TRUST_AUTH_PLACEHOLDER, _airflow_conn_uri, dbt_env
+from cartera.local.env import TRUST_AUTH_PLACEHOLDER, _airflow_conn_uri, dbt_env
 
 
 def test_dbt_profile_variables_come_from_the_dsn() -> None:
