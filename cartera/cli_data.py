@@ -96,9 +96,9 @@ def backtest(
         raise typer.BadParameter(
             f"the cutoff {split_day} must be before the end of the data {end}", param_hint="'--cutoff'"
         )
-    from ml.backtest import BacktestOptions, run_backtest
-    from ml.backtest_input import load_warehouse_input, prepare_input
-    from ml.backtest_report import write_report
+    from ml.backtest.inputs import load_warehouse_input, prepare_input
+    from ml.backtest.report import write_report
+    from ml.backtest.run import BacktestOptions, run_backtest
 
     allocations = None
     if file is not None:

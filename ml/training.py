@@ -25,8 +25,8 @@ import pandas as pd
 from cartera.db import connect
 from cartera.errors import DataNotReadyError
 from cartera.logs import get_logger
-from ml.backtest_metrics import paired_auc_difference
-from ml.backtest_models import fit_split_models, training_frame
+from ml.backtest.metrics import paired_auc_difference
+from ml.backtest.models import fit_split_models, training_frame
 from ml.calibration import expected_calibration_error
 from ml.champion import ChampionScorer
 from ml.drift import mark_served, reference_distribution
@@ -236,7 +236,7 @@ def check_trainable(split: TimeSplit, as_of: dt.date) -> None:
 
 def fit_on_split(split: TimeSplit, features: pd.DataFrame, feature_names: Sequence[str] = MODEL_FEATURES) -> SplitFit:
     """Fit the model on the training side and score the test side: the pipeline's own evaluation,
-    shared with the backtest (ml/backtest.py) so both measure the same recipe.
+    shared with the backtest (ml/backtest/run.py) so both measure the same recipe.
 
     ``features``: feature rows indexed by invoice_id, each invoice as of its own issue date (from
     :func:`ml.features.features_at`), covering both sides. ``feature_names``: the pipeline's

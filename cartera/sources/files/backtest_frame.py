@@ -1,8 +1,8 @@
-"""An invoice export as the backtest reads it: the canonical frame of `ml.backtest_input`,
+"""An invoice export as the backtest reads it: the canonical frame of `ml.backtest.inputs`,
 through the same reader the import uses.
 
 The backtest (``ml/``) depends only on the kernel; reading a company's export is a source's job,
-so the CLI reads the file here and hands the frame to ``ml.backtest_input.prepare_input``.
+so the CLI reads the file here and hands the frame to ``ml.backtest.inputs.prepare_input``.
 """
 
 from __future__ import annotations

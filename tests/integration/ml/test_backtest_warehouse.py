@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from marts_builder import AS_OF, build_marts, write_marts
 
-from ml.backtest import BacktestOptions, run_backtest
-from ml.backtest_input import load_warehouse_input, prepare_input
+from ml.backtest.inputs import load_warehouse_input, prepare_input
+from ml.backtest.run import BacktestOptions, run_backtest
 from ml.training import train_and_register
 
 pytestmark = pytest.mark.integration

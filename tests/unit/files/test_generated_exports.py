@@ -14,8 +14,8 @@ import pytest
 from cartera.sources.files import read_invoice_file
 from cartera.sources.files.backtest_frame import read_invoice_export
 from cartera.synthetic.export import spanish_export
-from ml.backtest import BacktestOptions, run_backtest
-from ml.backtest_input import prepare_input
+from ml.backtest.inputs import prepare_input
+from ml.backtest.run import BacktestOptions, run_backtest
 from tests.unit.ml.backtest_frames import generated_export
 
 

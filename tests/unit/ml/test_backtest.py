@@ -11,8 +11,8 @@ from backtest_frames import generated_export
 from ml_frames import behaviour_history, invoice
 
 from cartera.sources.files.backtest_frame import read_invoice_export
-from ml.backtest import BacktestOptions, BacktestResult, RandomSplitRefusedError, backtest_features, run_backtest
-from ml.backtest_input import prepare_input
+from ml.backtest.inputs import prepare_input
+from ml.backtest.run import BacktestOptions, BacktestResult, RandomSplitRefusedError, backtest_features, run_backtest
 from ml.labels import time_split
 from ml.training import train_model
 
@@ -103,7 +103,7 @@ def test_a_random_split_is_refused_unless_asked_for_and_then_labelled(tmp_path: 
     result = run_backtest(data, BacktestOptions(kind="random", allow_random_split=True, **FAST))
     assert result.figures["split"]["kind"] == "random" and result.figures["split"]["honest"] is False
     assert any("RANDOM SPLIT" in w for w in result.warnings)
-    from ml.backtest_report import render_markdown
+    from ml.backtest.report import render_markdown
 
     assert "RANDOM SPLIT" in render_markdown(result).split("## What this means")[0]
 

@@ -9,7 +9,7 @@ import pytest
 from ml_frames import behaviour_history
 
 from cartera.errors import BadInputError
-from ml.backtest_input import LeakageError, prepare_input
+from ml.backtest.inputs import LeakageError, prepare_input
 
 
 def _canonical() -> pd.DataFrame:

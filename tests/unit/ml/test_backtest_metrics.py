@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from ml.backtest_metrics import bootstrap_ci, classifier_metrics
+from ml.backtest.metrics import bootstrap_ci, classifier_metrics
 
 
 def _scores(n: int = 300, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:

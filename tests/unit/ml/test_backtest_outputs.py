@@ -11,9 +11,9 @@ import pytest
 from backtest_frames import generated_export
 from ml_frames import behaviour_history
 
-from ml.backtest import BacktestOptions, BacktestResult, run_backtest
-from ml.backtest_input import prepare_input
-from ml.backtest_report import PREDICTIONS_NAME, write_report
+from ml.backtest.inputs import prepare_input
+from ml.backtest.report import PREDICTIONS_NAME, write_report
+from ml.backtest.run import BacktestOptions, BacktestResult, run_backtest
 from ml.labels import label_known_at
 
 FAST = {"n_bootstrap": 20}

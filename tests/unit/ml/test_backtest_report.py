@@ -9,7 +9,7 @@ from backtest_frames import generated_export
 from typer.testing import CliRunner
 
 from cartera.cli import app
-from ml.backtest import MODELS
+from ml.backtest.run import MODELS
 
 FIGURES = {"roc_auc", "pr_auc", "brier", "calibration", "accuracy", "precision", "recall", "threshold", "n"}
 

@@ -3,7 +3,7 @@
 It evaluates the pipeline's own recipe — the same point-in-time features (ml/features.py), the
 same labels and time split (ml/labels.py), the same XGBoost fit (``ml.training.fit_on_split``) and
 the same payment-date rule (ml/payment_date.py) — on a canonical invoice frame from the warehouse
-or from an imported file (ml/backtest_input.py), next to two baselines measured on the same rows:
+or from an imported file (ml/backtest/inputs.py), next to two baselines measured on the same rows:
 the customer's prior late rate, and a logistic regression on the same features.
 
 Splits (``kind``):
@@ -33,9 +33,9 @@ import pandas as pd
 
 from cartera.errors import BadInputError
 from cartera.logs import get_logger
-from ml.backtest_input import BacktestInput, LeakageError
-from ml.backtest_metrics import DEFAULT_BOOTSTRAP, DEFAULT_SEED, classifier_metrics, date_error, paired_auc_difference
-from ml.backtest_models import fit_split_models
+from ml.backtest.inputs import BacktestInput, LeakageError
+from ml.backtest.metrics import DEFAULT_BOOTSTRAP, DEFAULT_SEED, classifier_metrics, date_error, paired_auc_difference
+from ml.backtest.models import fit_split_models
 from ml.features import MODEL_FEATURES, features_at
 from ml.labels import DEFAULT_HORIZON_DAYS, TimeSplit, label_known_at, time_split
 from ml.payment_date import expected_payment_dates, fit_payment_date_rule

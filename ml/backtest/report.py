@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ml.backtest import MODEL_LABELS, MODELS, BacktestResult
+from ml.backtest.run import MODEL_LABELS, MODELS, BacktestResult
 
 JSON_NAME, PLOT_NAME, REPORT_NAME = "backtest.json", "calibration.png", "report.md"
 PREDICTIONS_NAME = "predictions.csv"
