@@ -203,7 +203,6 @@ def up() -> None:
     import subprocess
     import sys
 
-    from cartera.dbt_manifest import parse_manifest
     from cartera.local import env as local_env
 
     env = local_env.prepare()
@@ -211,7 +210,6 @@ def up() -> None:
     logs.mkdir(exist_ok=True)
     os.environ.update(env)
     local_env.ensure_airflow_db(env, logs / "airflow-db.log")
-    parse_manifest()
     if not os.environ.get("CARTERA_SENDGRID_API_KEY"):
         outdir = Path(env["CARTERA_STATE_DIR"]) / "outbox"
         subprocess.Popen(
