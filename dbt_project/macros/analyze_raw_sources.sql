@@ -6,7 +6,7 @@
 {% macro analyze_raw_sources() %}
     {%- if execute -%}
         {%- set relations = [] -%}
-        {%- for source_node in graph.sources.values() if source_node.source_name == 'raw' -%}
+        {%- for source_node in graph.sources.values() if source_node.schema == 'raw' -%}
             {%- do relations.append(source(source_node.source_name, source_node.name)) -%}
         {%- endfor -%}
         {%- if relations -%}

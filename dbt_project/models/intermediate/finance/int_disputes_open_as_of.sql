@@ -1,5 +1,5 @@
 with disputes as (
-    select * from {{ ref('stg_raw__disputes') }}
+    select * from {{ ref('stg_books__disputes') }}
 ),
 
 -- Open on as_of_date: opened by then and not resolved by then. A dispute marked resolved without

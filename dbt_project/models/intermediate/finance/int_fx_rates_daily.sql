@@ -1,5 +1,5 @@
 with fx_rates as (
-    select * from {{ ref('stg_raw__fx_rates') }}
+    select * from {{ ref('stg_books__fx_rates') }}
 ),
 
 published_rates as (

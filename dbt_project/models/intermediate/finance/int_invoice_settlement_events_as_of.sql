@@ -7,7 +7,7 @@ allocations as (
 ),
 
 credit_notes as (
-    select * from {{ ref('stg_raw__credit_notes') }}
+    select * from {{ ref('stg_books__credit_notes') }}
 ),
 
 payment_events as (

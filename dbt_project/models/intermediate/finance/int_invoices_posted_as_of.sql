@@ -1,5 +1,5 @@
 with invoices as (
-    select * from {{ ref('stg_raw__invoices') }}
+    select * from {{ ref('stg_books__invoices') }}
 ),
 
 fx_rates_daily as (

@@ -1,9 +1,9 @@
 with allocations as (
-    select * from {{ ref('stg_raw__payment_allocations') }}
+    select * from {{ ref('stg_books__payment_allocations') }}
 ),
 
 payments as (
-    select * from {{ ref('stg_raw__payments') }}
+    select * from {{ ref('stg_books__payments') }}
 ),
 
 invoices as (

@@ -5,7 +5,7 @@ with allocations as (
 ),
 
 payments as (
-    select * from {{ ref('stg_raw__payments') }}
+    select * from {{ ref('stg_books__payments') }}
 ),
 
 invoices as (

@@ -1,9 +1,9 @@
 with contacts as (
-    select * from {{ ref('stg_raw__contacts') }}
+    select * from {{ ref('stg_books__contacts') }}
 ),
 
 customers as (
-    select * from {{ ref('stg_raw__customers') }}
+    select * from {{ ref('stg_books__customers') }}
 ),
 
 -- raw has no primary flag: the primary contact is the customer's first one (lowest contact id,

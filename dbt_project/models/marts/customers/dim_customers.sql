@@ -1,5 +1,5 @@
 with customers as (
-    select * from {{ ref('stg_raw__customers') }}
+    select * from {{ ref('stg_books__customers') }}
 ),
 
 state_timezones as (

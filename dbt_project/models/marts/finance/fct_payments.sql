@@ -1,5 +1,5 @@
 with payments as (
-    select * from {{ ref('stg_raw__payments') }}
+    select * from {{ ref('stg_books__payments') }}
 ),
 
 fx_rates_daily as (

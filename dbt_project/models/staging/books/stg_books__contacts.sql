@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'contacts'), ['contact_id']) }}
+    {{ latest_version(source('books', 'contacts'), ['contact_id']) }}
 ),
 
 final as (

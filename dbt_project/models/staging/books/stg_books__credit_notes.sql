@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'credit_notes'), ['credit_note_id']) }}
+    {{ latest_version(source('books', 'credit_notes'), ['credit_note_id']) }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'customers'), ['customer_id']) }}
+    {{ latest_version(source('books', 'customers'), ['customer_id']) }}
 ),
 
 final as (

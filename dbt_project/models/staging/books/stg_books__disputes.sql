@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'disputes'), ['dispute_id']) }}
+    {{ latest_version(source('books', 'disputes'), ['dispute_id']) }}
 ),
 
 final as (

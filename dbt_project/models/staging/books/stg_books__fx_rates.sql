@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'fx_rates'), ['rate_date', 'upper(currency)']) }}
+    {{ latest_version(source('books', 'fx_rates'), ['rate_date', 'upper(currency)']) }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'invoice_lines'), ['line_id']) }}
+    {{ latest_version(source('books', 'invoice_lines'), ['line_id']) }}
 ),
 
 final as (

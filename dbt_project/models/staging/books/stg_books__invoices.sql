@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'invoices'), ['invoice_id']) }}
+    {{ latest_version(source('books', 'invoices'), ['invoice_id']) }}
 ),
 
 final as (

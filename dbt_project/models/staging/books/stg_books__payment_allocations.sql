@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'payment_allocations'), ['allocation_id']) }}
+    {{ latest_version(source('books', 'payment_allocations'), ['allocation_id']) }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_version(source('raw', 'payments'), ['payment_id']) }}
+    {{ latest_version(source('books', 'payments'), ['payment_id']) }}
 ),
 
 final as (
