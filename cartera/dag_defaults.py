@@ -22,3 +22,28 @@ def default_args(retries: int, retry_delay_minutes: float, *, timeout_minutes: f
         "retry_delay": dt.timedelta(minutes=retry_delay_minutes),
         "execution_timeout": dt.timedelta(minutes=timeout_minutes),
     }
+
+
+# Every DAG starts on the same date, never backfills by itself (a past day is rerun by passing
+# `as_of`), and takes the business date to rerun as its one parameter.
+START_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def dag_options(
+    *tags: str, retries: int, retry_delay_minutes: float, timeout_minutes: float, max_active_runs: int | None = None
+) -> dict[str, Any]:
+    """What every cartera DAG passes to ``@dag`` besides its schedule and docs: the start date,
+    no catch-up, the `as_of` parameter (a business date to rerun, YYYY-MM-DD; none: the run's
+    own), the tags (``cartera`` first) and :func:`default_args`."""
+    from airflow.sdk import Param
+
+    options: dict[str, Any] = {
+        "start_date": START_DATE,
+        "catchup": False,
+        "tags": ["cartera", *tags],
+        "default_args": default_args(retries, retry_delay_minutes, timeout_minutes=timeout_minutes),
+        "params": {"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
+    }
+    if max_active_runs is not None:
+        options["max_active_runs"] = max_active_runs
+    return options

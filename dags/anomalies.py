@@ -12,22 +12,16 @@ alert on the dashboard holds the customer's campaigns. See docs/anomalies.md.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from cartera.assets import MARTS
-from cartera.dag_defaults import default_args
+from cartera.dag_defaults import dag_options
 
 
 @dag(
     schedule=[MARTS],
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False,
-    tags=["cartera", "anomalies"],
-    default_args=default_args(retries=1, retry_delay_minutes=5, timeout_minutes=30),
-    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
+    **dag_options("anomalies", retries=1, retry_delay_minutes=5, timeout_minutes=30),
 )
 def anomalies() -> None:
     @task

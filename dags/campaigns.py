@@ -12,22 +12,15 @@ message again just before it goes. A rerun never sends a message twice.
 
 from __future__ import annotations
 
-import datetime as dt
+from airflow.sdk import dag, task
 
-from airflow.sdk import Param, dag, task
-
-from cartera.dag_defaults import default_args
+from cartera.dag_defaults import dag_options
 
 
 @dag(
     schedule="0 13-23 * * *",
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False,
-    max_active_runs=1,
-    tags=["cartera", "campaigns"],
-    default_args=default_args(retries=2, retry_delay_minutes=5, timeout_minutes=45),
-    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
+    **dag_options("campaigns", retries=2, retry_delay_minutes=5, timeout_minutes=45, max_active_runs=1),
 )
 def campaigns() -> None:
     @task

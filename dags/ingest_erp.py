@@ -12,22 +12,16 @@ Runs at 00:30 Mexico City time; the `as_of` param reruns a given day.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from cartera.assets import RAW
-from cartera.dag_defaults import default_args
+from cartera.dag_defaults import dag_options
 
 
 @dag(
     schedule="30 6 * * *",
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False,
-    tags=["cartera", "ingest"],
-    default_args=default_args(retries=2, retry_delay_minutes=5, timeout_minutes=60),
-    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
+    **dag_options("ingest", retries=2, retry_delay_minutes=5, timeout_minutes=60),
 )
 def ingest_erp() -> None:
     @task(outlets=[RAW])

@@ -14,23 +14,16 @@ their own dates).
 
 from __future__ import annotations
 
-import datetime as dt
-
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from cartera.assets import RAW
-from cartera.dag_defaults import default_args
+from cartera.dag_defaults import dag_options
 
 
 @dag(
     schedule="15 * * * *",
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False,
-    max_active_runs=1,
-    tags=["cartera", "ingest"],
-    default_args=default_args(retries=1, retry_delay_minutes=5, timeout_minutes=30),
-    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
+    **dag_options("ingest", retries=1, retry_delay_minutes=5, timeout_minutes=30, max_active_runs=1),
 )
 def ingest_files() -> None:
     @task(outlets=[RAW])

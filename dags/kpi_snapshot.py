@@ -8,22 +8,16 @@ for the day. Rerunning the same day replaces that day's row.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from cartera.assets import MARTS
-from cartera.dag_defaults import default_args
+from cartera.dag_defaults import dag_options
 
 
 @dag(
     schedule=[MARTS],
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False,
-    tags=["cartera", "kpi"],
-    default_args=default_args(retries=1, retry_delay_minutes=5, timeout_minutes=20),
-    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
+    **dag_options("kpi", retries=1, retry_delay_minutes=5, timeout_minutes=20),
 )
 def kpi_snapshot() -> None:
     @task

@@ -10,22 +10,16 @@ which brings the weekly training forward.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 
 from cartera.assets import MARTS, RETRAIN, SCORES
-from cartera.dag_defaults import default_args
+from cartera.dag_defaults import dag_options
 
 
 @dag(
     schedule=[MARTS],
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False,
-    tags=["cartera", "ml"],
-    default_args=default_args(retries=1, retry_delay_minutes=5, timeout_minutes=60),
-    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
+    **dag_options("ml", retries=1, retry_delay_minutes=5, timeout_minutes=60),
 )
 def scoring() -> None:
     @task(outlets=[SCORES])

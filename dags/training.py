@@ -8,23 +8,17 @@ cutoff → invoices issued after it), stores the test AUC beside the model and t
 
 from __future__ import annotations
 
-import datetime as dt
-
-from airflow.sdk import AssetOrTimeSchedule, Param, dag, task
+from airflow.sdk import AssetOrTimeSchedule, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from cartera.assets import MODEL, RETRAIN
-from cartera.dag_defaults import default_args
+from cartera.dag_defaults import dag_options
 
 
 @dag(
     schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 8 * * 1", timezone="UTC"), assets=[RETRAIN]),
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False,
-    tags=["cartera", "ml"],
-    default_args=default_args(retries=1, retry_delay_minutes=10, timeout_minutes=120),
-    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
+    **dag_options("ml", retries=1, retry_delay_minutes=10, timeout_minutes=120),
 )
 def training() -> None:
     @task(outlets=[MODEL])

@@ -11,24 +11,18 @@ Triggered by the raw layer (`cartera_raw`).
 
 from __future__ import annotations
 
-import datetime as dt
-
-from airflow.sdk import Param, dag, task
+from airflow.sdk import dag, task
 from cosmos.operators.local import DbtBuildLocalOperator
 
 from cartera.assets import MARTS, RAW
-from cartera.dag_defaults import default_args
+from cartera.dag_defaults import dag_options
 from cartera.dbt_config import dbt_build_kwargs
 
 
 @dag(
     schedule=[RAW],
-    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False,
-    tags=["cartera", "warehouse", "dbt"],
-    default_args=default_args(retries=1, retry_delay_minutes=2, timeout_minutes=60),
-    params={"as_of": Param(None, type=["null", "string"], description="Business date to rerun (YYYY-MM-DD)")},
     doc_md=__doc__,
+    **dag_options("warehouse", "dbt", retries=1, retry_delay_minutes=2, timeout_minutes=60),
 )
 def warehouse() -> None:
     @task
