@@ -14,6 +14,7 @@ from cartera.cli_data import backtest, generate, import_
 from cartera.cli_guard import FailClosedGroup, free_text, parse_date, report_and_exit_code
 from cartera.cli_outbox import outbox_app
 from cartera.cli_simulate import simulate_app
+from cartera.collector_actions import HoldReason
 
 app = typer.Typer(
     cls=FailClosedGroup,
@@ -115,9 +116,7 @@ _UNTIL_RANGE = " (after today in the books' time zone; a promise to pay at most 
 @app.command()
 def hold(
     customer: Annotated[str, typer.Argument(help="The customer: internal id or RFC")],
-    reason: Annotated[
-        Literal["dispute", "promise_to_pay", "payment_reported", "legal", "manual"], typer.Option(help="Why")
-    ],
+    reason: Annotated[HoldReason, typer.Option(help="Why")],
     invoice: Annotated[
         str | None,
         typer.Option(help="Only this invoice: internal id or the folio on the invoice (default: all the customer's)"),

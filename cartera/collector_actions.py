@@ -24,6 +24,9 @@ from cartera.errors import BadInputError
 from cartera.resolve import resolve_customer, resolve_invoice
 from cartera.run_dates import BOOKS_TZ
 
+# The reasons a person may give for a hold (ops.holds.reason; the CLI, the workspace and the replies
+# use this list). The anomaly review adds `fraud_review` by itself (cartera/sql/70_anomalies.sql);
+# the contact check maps each reason to the engine's hold kind.
 HoldReason = Literal["dispute", "promise_to_pay", "payment_reported", "legal", "manual"]
 OptOutChannel = Literal["email", "sms", "whatsapp", "all"]
 OptOutSource = Literal["reply", "call", "manual"]
