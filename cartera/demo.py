@@ -98,6 +98,7 @@ def run_demo(options: DemoOptions) -> DemoResult:
     from cartera.channels.fake_sendgrid import FakeSendGrid
     from cartera.db import init_warehouse
     from cartera.local import env as local_env
+    from cartera.progress import Heartbeat
     from cartera.synthetic import generate
 
     echo = options.echo
@@ -160,13 +161,21 @@ def run_demo(options: DemoOptions) -> DemoResult:
             if dag_id == "campaigns" and options.campaign_instant is not None:
                 instant = options.campaign_instant
             t = time.monotonic()
-            local_env.airflow(["dags", "test", dag_id, instant.isoformat()], env, log_file=logs / f"dag-{dag_id}.log")
+            local_env.airflow(
+                ["dags", "test", dag_id, instant.isoformat()],
+                env,
+                log_file=logs / f"dag-{dag_id}.log",
+                heartbeat=Heartbeat(f"{dag_id:<13}", echo=echo),
+            )
             timings[dag_id] = time.monotonic() - t
             echo(f"  {dag_id:<13} ok  {timings[dag_id]:5.1f} s  (logical instant {instant.isoformat()})")
             if dag_id == "campaigns" and _approve_waiting_batch(env["CARTERA_DATABASE_URL"], options.as_of, echo):
                 t = time.monotonic()
                 local_env.airflow(
-                    ["dags", "test", dag_id, instant.isoformat()], env, log_file=logs / f"dag-{dag_id}.log"
+                    ["dags", "test", dag_id, instant.isoformat()],
+                    env,
+                    log_file=logs / f"dag-{dag_id}.log",
+                    heartbeat=Heartbeat(f"{dag_id:<13}", echo=echo),
                 )
                 timings["campaigns_after_approval"] = time.monotonic() - t
                 echo(f"  {dag_id:<13} ok  {timings['campaigns_after_approval']:5.1f} s  (after the approval)")

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -21,6 +22,7 @@ from cartera.config import REPO_ROOT, get_settings
 from cartera.db import dsn_url, sqlalchemy_url
 from cartera.dsn import WAREHOUSE_CONN_ID
 from cartera.logs import get_logger
+from cartera.progress import Heartbeat
 
 log = get_logger(__name__)
 # Airflow's SimpleAuthManager users of the local set-up, one per dashboard role (see
@@ -120,15 +122,37 @@ def prepare(state_dir: Path | None = None) -> dict[str, str]:
     return env
 
 
-def airflow(args: list[str], env: dict[str, str], *, log_file: Path | None = None, timeout: float = 900) -> None:
-    """Run the `airflow` CLI of this virtualenv with `env` added; output to `log_file` if given."""
+def airflow(
+    args: list[str],
+    env: dict[str, str],
+    *,
+    log_file: Path | None = None,
+    timeout: float = 900,
+    heartbeat: Heartbeat | None = None,
+) -> None:
+    """Run the `airflow` CLI of this virtualenv with `env` added; output to `log_file` if given.
+    With a `heartbeat`, say every second (on a terminal) or every minute how long it has run."""
     exe = Path(sys.executable).parent / "airflow"
     full_env = {**os.environ, **env}
     if log_file is None:
         subprocess.run([str(exe), *args], env=full_env, check=True, timeout=timeout)
         return
     with log_file.open("ab") as out:
-        result = subprocess.run([str(exe), *args], env=full_env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout)
+        process = subprocess.Popen([str(exe), *args], env=full_env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        try:
+            while process.poll() is None:
+                if time.monotonic() > deadline:
+                    process.kill()
+                    process.wait()
+                    raise subprocess.TimeoutExpired([str(exe), *args], timeout)
+                if heartbeat is not None:
+                    heartbeat.beat()
+                time.sleep(0.5)
+        finally:
+            if heartbeat is not None:
+                heartbeat.clear()
+    result = process
     if result.returncode != 0:
         raise RuntimeError(f"`airflow {' '.join(args)}` failed (exit {result.returncode}); see {log_file}")
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from faker import Faker
 
+from cartera.progress import Progress
 from cartera.synthetic.book_options import BookOptions
 from cartera.synthetic.business_days import BusinessCalendar, office_instant
 from cartera.synthetic.customers import PAYMENT_TERMS, Customer, build_customers
@@ -79,7 +80,9 @@ def build_company(params: GenerationParams, options: BookOptions | None = None) 
     credit_notes: list[Move] = []
     payments: list[Payment] = []
     disputes: list[Dispute] = []
+    progress = Progress("generate customers' histories", total=len(customers), unit="customers")
     for customer in customers:
+        progress.advance()
         # One stream per customer: a customer's history does not shift when another one changes.
         own = random.Random(params.seed * 1_000_003 + customer.no)
         issued = [
@@ -100,6 +103,7 @@ def build_company(params: GenerationParams, options: BookOptions | None = None) 
         credit_notes += settlement.credit_notes
         payments += settlement.payments
         disputes += settlement.disputes
+    progress.finish()
 
     partners = _ordered(customers, key=lambda c: c.created_at)
     partner_id = {customer.no: index for index, customer in enumerate(partners, start=1)}

@@ -21,6 +21,7 @@ from psycopg import sql
 from cartera.db import connect
 from cartera.errors import ConfigurationError
 from cartera.logs import get_logger
+from cartera.progress import Progress
 from cartera.synthetic.company import build_company
 from cartera.synthetic.schema import COLUMNS, add_constraints_and_indexes, create_tables
 from cartera.synthetic.summary import GENERATOR_VERSION, GenerationParams, GenerationSummary
@@ -55,14 +56,18 @@ def _write(conn: psycopg.Connection, schema: str, params: GenerationParams) -> G
     conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
     for statement in create_tables(schema):
         conn.execute(statement)
-    with conn.cursor() as cur:
+    total = sum(len(rows) for rows in company.tables.values())
+    with conn.cursor() as cur, Progress("write the ERP tables", total=total, unit="rows") as progress:
         for table, rows in company.tables.items():
             copy = sql.SQL("copy {}.{} ({}) from stdin").format(
                 sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, COLUMNS[table]))
             )
             with cur.copy(copy) as writer:
-                for row in rows:
+                for number, row in enumerate(rows, start=1):
                     writer.write_row(row)
+                    if number % 10_000 == 0:
+                        progress.advance(10_000)
+                progress.advance(len(rows) % 10_000)
     for statement in add_constraints_and_indexes(schema):
         conn.execute(statement)
     counts = company.counts()

@@ -164,7 +164,7 @@ def test_the_summary_reports_the_rows_written(fresh_db: str) -> None:
 
 
 def test_the_readme_example_runs(fresh_db: str) -> None:
-    readme = (Path(__file__).parents[3] / "cartera" / "sources" / "generator" / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[3] / "cartera" / "synthetic" / "README.md").read_text(encoding="utf-8")
     block = readme.split("```python\n", 1)[1].split("```", 1)[0]
     code = block.replace('"postgresql://postgres@127.0.0.1:5432/postgres"', "DSN")
     assert code != block
