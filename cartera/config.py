@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -171,6 +172,15 @@ class Settings(BaseSettings):
     )
     receiver_max_body_bytes: int = Field(
         default=5_000_000, ge=10_000, le=50_000_000, description="Larger webhook bodies are refused with 413."
+    )
+    # Which strategy the campaigns DAG builds with (cartera/learning/scheduled.py, docs/learning.md).
+    strategy: Literal["fixed", "learned"] = Field(
+        default="fixed",
+        description=(
+            "fixed: the playbook, unchanged. learned: the learner chooses channel, hour and tone (and the "
+            "preventive plan applies) for every customer outside the control group, learning first from "
+            "every message whose attribution window has closed."
+        ),
     )
 
     @property

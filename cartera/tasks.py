@@ -145,11 +145,17 @@ def check_ready_for_campaigns(context: dict[str, Any]) -> str:
 
 
 def build_batch_for_run(as_of: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Build the day's batch with the strategy CARTERA_STRATEGY names (the fixed playbook unless
+    it says learned: cartera/learning/scheduled.py), then assess whether it waits for approval."""
     from cartera.campaigns import approval, build_batch
+    from cartera.campaigns.playbook import load_playbook
     from cartera.db import connect
+    from cartera.learning.scheduled import strategy_for_build
 
     dsn = warehouse_dsn()
-    summary = build_batch(dsn, dt.date.fromisoformat(as_of), planned_at=run_instant(context))
+    day, playbook = dt.date.fromisoformat(as_of), load_playbook()
+    strategy = strategy_for_build(dsn, day, at=run_instant(context), playbook=playbook)
+    summary = build_batch(dsn, day, planned_at=run_instant(context), playbook=playbook, strategy=strategy)
     with connect(dsn) as conn:  # a batch that must be seen first waits; dispatch skips it until approved
         reasons = approval.assess(
             conn, summary.batch_id, run_instant(context), rules=approval.ApprovalRules.from_settings(),
