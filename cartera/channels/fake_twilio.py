@@ -21,6 +21,10 @@ It speaks the real wire protocol, so the real SDK talks to it unchanged (set
   WhatsApp free text to a number that has not written in (no :meth:`post_inbound` from it) is
   accepted and then fails with 63016, as Twilio does outside the 24-hour window.
 
+The Message resource, its errors and the list are in :mod:`cartera.channels.fake_twilio_resources`,
+the webhook forms and signing in :mod:`cartera.channels.fake_twilio_webhooks`, the server
+scaffolding in :mod:`cartera.channels.fake_http`.
+
 Run alone: ``python -m cartera.channels.fake_twilio --port 8026``.
 """
 
@@ -30,80 +34,41 @@ import argparse
 import base64
 import datetime as dt
 import hashlib
-import json
 import random
-import re
-import socket
-import struct
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 
-from twilio.request_validator import RequestValidator
+from cartera.channels.fake_http import Answer, FakeServer, Fault, FaultQueue, Request
+from cartera.channels.fake_twilio_resources import (
+    ERRORS,
+    MESSAGES_PATH,
+    form_refusal,
+    message_page,
+    message_resource,
+    public,
+    twilio_error,
+)
+from cartera.channels.fake_twilio_webhooks import (
+    WebhookDelivery,
+    incoming_message,
+    post_signed,
+    sign,
+    status_callback,
+)
 
-from cartera.channels.sms_segments import sms_segments
-
-API_VERSION = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 DEFAULT_AUTH_TOKEN = "fake-twilio-auth-token"
-_E164 = re.compile(r"^(whatsapp:)?\+[1-9]\d{7,14}$")
-_MESSAGES = re.compile(
-    r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/Messages(?:/(?P<sid>[A-Z]{2}[0-9a-f]{32}))?\.json$"
-)
-_ERRORS = {
-    20003: "Authenticate",
-    20404: "The requested resource was not found",
-    20429: "Too Many Requests",
-    21211: "Invalid 'To' Phone Number",
-    21602: "Message body is required.",
-    21603: "A 'From' phone number is required.",
-    21604: "A 'To' phone number is required.",
-    21610: "Attempt to send to unsubscribed recipient",
-    30003: "Unreachable destination handset",
-    30008: "Unknown error",
-    63016: "Failed to send freeform message because you are outside the allowed window.",
-}
 
 
-def twilio_error(code: int, status: int) -> dict[str, Any]:
-    """An error body in the shape Twilio's REST API returns."""
-    return {
-        "code": code,
-        "message": _ERRORS.get(code, "Error"),
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-
-
-@dataclass(frozen=True)
-class _Fault:
-    """What to do to the next message creation instead of answering normally."""
-
-    kind: Literal["fail", "hang", "reset"]
-    status: int = 0
-    code: int | None = None
-    retry_after: float | None = None
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class WebhookDelivery:
-    """One webhook the fake posted: to which URL, for which message, what the receiver said."""
-
-    url: str
-    message_sid: str
-    status: str
-    http_status: int
-
-
-class FakeTwilio:
+class FakeTwilio(FakeServer):
     """The fake server. ``start()`` returns its base URL (use it as ``twilio_base_url``)."""
+
+    label = "Twilio"
+    server_version = "FakeTwilio/1.0"
+    content_type = "application/json; charset=utf-8"
 
     def __init__(
         self,
@@ -117,77 +82,37 @@ class FakeTwilio:
         inbound_url: str | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        super().__init__(host, port)
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.seed = seed
         self.failure_share = failure_share  # share of numbers whose messages fail or go undelivered
         self.inbound_url = inbound_url
         self.reject_numbers: set[str] = set()  # E.164 numbers that texted STOP: error 21610
-        self._address = (host, port)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._messages: list[dict[str, Any]] = []
         self._pending: dict[str, list[str]] = {}  # sid → statuses still to report
         self._whatsapp_windows: set[str] = set()  # whatsapp:+52… that wrote in
-        self._faults: list[_Fault] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._faults = FaultQueue()
         self.requests_seen = 0
 
     # -- control ---------------------------------------------------------------------------
-    def start(self) -> str:
-        """Start serving in a daemon thread; returns ``http://host:port``."""
-        self._stopping.clear()
-        self._server = ThreadingHTTPServer(self._address, _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twilio", daemon=True
-        )
-        self._thread.start()
-        return self.base_url
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes a hanging request
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeTwilio:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake Twilio server is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
     def fail_next(self, status: int, times: int = 1, retry_after: float | None = None, code: int | None = None) -> None:
         """Answer the next `times` message creations with `status` (and Twilio error `code`,
         by default 20429 for 429, 20003 for 401/403, 21211 for other 4xx, 20500 for 5xx) without
         accepting them; `retry_after` sets the Retry-After header."""
-        with self._lock:
-            self._faults.extend([_Fault("fail", status, code, retry_after)] * times)
+        self._faults.add(Fault("fail", status, code, retry_after), times)
 
     def hang_next(self, seconds: float) -> None:
         """Accept and record the next message, then answer only after `seconds` (longer than the
         client's time-out: a time-out after acceptance)."""
-        with self._lock:
-            self._faults.append(_Fault("hang", seconds=seconds))
+        self._faults.add(Fault("hang", seconds=seconds))
 
     def reset_next(self) -> None:
         """Accept and record the next message, then drop the connection without answering."""
-        with self._lock:
-            self._faults.append(_Fault("reset"))
+        self._faults.add(Fault("reset"))
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -218,108 +143,57 @@ class FakeTwilio:
             return ["sent", "undelivered:30003"]
         return ["sent", "delivered", "read"] if to.startswith("whatsapp:") else ["sent", "delivered"]
 
-    def _create(self, form: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+    def _create(self, form: dict[str, str]) -> Answer:
         """(status, headers, body) for one message creation: accepted and kept, or refused."""
-        to, sender = form.get("To", ""), form.get("From", "")
-        if not to:
-            return 400, {}, twilio_error(21604, 400)
-        if not sender:
-            return 400, {}, twilio_error(21603, 400)
-        if not _E164.match(to):
-            return 400, {}, twilio_error(21211, 400)
-        body, content_sid = form.get("Body"), form.get("ContentSid")
-        if not body and not content_sid:
-            return 400, {}, twilio_error(21602, 400)
+        refusal = form_refusal(form)
+        if refusal is not None:
+            return 400, {}, twilio_error(refusal, 400)
+        to = form["To"]
         if to.removeprefix("whatsapp:") in self.reject_numbers:
             return 400, {}, twilio_error(21610, 400)
         with self._lock:
             sid = self._new_sid()
-            if content_sid:  # Twilio stores the template as rendered; the fake shows the SID and values
-                variables = json.loads(form.get("ContentVariables") or "{}")
-                body = f"[{content_sid}] " + " | ".join(str(v) for _, v in sorted(variables.items()))
-            now = self._now()
-            uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json"
-            resource = {
-                "account_sid": self.account_sid,
-                "api_version": API_VERSION,
-                "body": body,
-                "date_created": now,
-                "date_sent": None,
-                "date_updated": now,
-                "direction": "outbound-api",
-                "error_code": None,
-                "error_message": None,
-                "from": sender,
-                "messaging_service_sid": None,
-                "num_media": "0",
-                "num_segments": "1" if to.startswith("whatsapp:") else str(sms_segments(body or "")[1]),
-                "price": None,
-                "price_unit": "USD",
-                "sid": sid,
-                "status": "queued",
-                "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
-                "to": to,
-                "uri": uri,
-            }
+            resource = message_resource(self.account_sid, sid, form, self._now())
             self._messages.append({**resource, "request": dict(form)})
-            self._pending[sid] = self._lifecycle(to, to.startswith("whatsapp:") and not content_sid)
+            self._pending[sid] = self._lifecycle(to, to.startswith("whatsapp:") and not form.get("ContentSid"))
         return 201, {}, resource
 
-    def handle_post(
-        self, path: str, authorization: str | None, body: bytes
-    ) -> tuple[int, dict[str, str], Any, _Fault | None]:
-        """(status, headers, JSON body, a hang or reset to act out) for one POST."""
-        match = _MESSAGES.match(path)
+    # -- request handling ------------------------------------------------------------------
+    def answer(self, request: Request) -> tuple[Answer, Fault | None]:
+        if request.method == "POST":
+            return self.handle_post(request.path, request.authorization, request.body)
+        path, _, query = request.path.partition("?")
+        return self.handle_get(path, query, request.authorization), None
+
+    def handle_post(self, path: str, authorization: str | None, body: bytes) -> tuple[Answer, Fault | None]:
+        """(status, headers, JSON body) for one POST, and a hang or reset to act out."""
+        match = MESSAGES_PATH.match(path)
         if match is None or match.group("sid"):
-            return 404, {}, twilio_error(20404, 404), None
+            return (404, {}, twilio_error(20404, 404)), None
         if not self._authorized(authorization, match.group("account")):
-            return 401, {"WWW-Authenticate": 'Basic realm="Twilio API"'}, twilio_error(20003, 401), None
+            return (401, {"WWW-Authenticate": 'Basic realm="Twilio API"'}, twilio_error(20003, 401)), None
         with self._lock:
             self.requests_seen += 1
-            fault = self._faults.pop(0) if self._faults else None
+        fault = self._faults.take()
         if fault is not None and fault.kind == "fail":
             status = fault.status
             code = fault.code or {429: 20429, 401: 20003, 403: 20003}.get(status, 20500 if status >= 500 else 21211)
             headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
-            return status, headers, twilio_error(code, status), None
+            return (status, headers, twilio_error(code, status)), None
         form = {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
-        return (*self._create(form), fault)
+        return self._create(form), fault
 
-    def handle_get(self, path: str, query: str, authorization: str | None) -> tuple[int, dict[str, str], Any]:
-        match = _MESSAGES.match(path)
+    def handle_get(self, path: str, query: str, authorization: str | None) -> Answer:
+        match = MESSAGES_PATH.match(path)
         if match is None:
             return 404, {}, twilio_error(20404, 404)
         if not self._authorized(authorization, match.group("account")):
             return 401, {}, twilio_error(20003, 401)
         if match.group("sid"):
             found = [m for m in self.messages if m["sid"] == match.group("sid")]
-            return (200, {}, _public(found[0])) if found else (404, {}, twilio_error(20404, 404))
+            return (200, {}, public(found[0])) if found else (404, {}, twilio_error(20404, 404))
         params = {k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}
-        return 200, {}, self._page(path, params)
-
-    def _page(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        selected = [m for m in reversed(self.messages) if _listed(m, params)]
-        size = max(1, min(1000, int(params.get("PageSize", "50"))))
-        page = int(params.get("Page", "0"))
-        rows = selected[page * size : (page + 1) * size]
-        filters = {k: v for k, v in params.items() if k not in ("Page", "PageSize", "PageToken")}
-
-        def uri(n: int) -> str:
-            token = {"PageToken": f"PA{rows[-1]['sid']}"} if n > page and rows else {}
-            return f"{path}?{urllib.parse.urlencode({**filters, 'PageSize': size, 'Page': n, **token})}"
-
-        more = (page + 1) * size < len(selected)
-        return {
-            "end": page * size + max(len(rows) - 1, 0),
-            "first_page_uri": uri(0),
-            "messages": [_public(m) for m in rows],
-            "next_page_uri": uri(page + 1) if more else None,
-            "page": page,
-            "page_size": size,
-            "previous_page_uri": uri(page - 1) if page > 0 else None,
-            "start": page * size,
-            "uri": f"{path}?{urllib.parse.urlencode({**filters, 'PageSize': size, 'Page': page})}",
-        }
+        return 200, {}, message_page(self.messages, path, params)
 
     def _authorized(self, authorization: str | None, account: str) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -328,22 +202,7 @@ class FakeTwilio:
     # -- webhooks --------------------------------------------------------------------------
     def sign(self, url: str, params: dict[str, str]) -> str:
         """``X-Twilio-Signature`` for a POST of `params` to `url`, as Twilio computes it."""
-        return str(RequestValidator(self.auth_token).compute_signature(url, params))
-
-    def _post(self, url: str, params: dict[str, str]) -> int:
-        data = urllib.parse.urlencode(params).encode("utf-8")
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Twilio-Signature": self.sign(url, params),
-            "User-Agent": "TwilioProxy/1.1",
-        }
-        request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return int(response.status)
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return int(exc.code)
+        return sign(self.auth_token, url, params)
 
     def post_status_callbacks(self) -> list[WebhookDelivery]:
         """Advance every accepted message through the rest of its lifecycle and post each status
@@ -359,23 +218,14 @@ class FakeTwilio:
                     if status == "sent":
                         message["date_sent"] = message["date_updated"]
                     if error:
-                        message["error_code"], message["error_message"] = int(error), _ERRORS.get(int(error))
+                        message["error_code"], message["error_message"] = int(error), ERRORS.get(int(error))
                 url = message["request"].get("StatusCallback")
                 if not url:
                     continue
-                params = {
-                    "AccountSid": self.account_sid,
-                    "ApiVersion": API_VERSION,
-                    "From": message["from"],
-                    "MessageSid": message["sid"],
-                    "MessageStatus": status,
-                    "SmsSid": message["sid"],
-                    "SmsStatus": status,
-                    "To": message["to"],
-                    **({"ErrorCode": error} if error else {}),
-                    **({"ChannelPrefix": "whatsapp"} if message["to"].startswith("whatsapp:") else {}),
-                }
-                deliveries.append(WebhookDelivery(url, message["sid"], status, self._post(url, params)))
+                params = status_callback(self.account_sid, message, status, error)
+                deliveries.append(
+                    WebhookDelivery(url, message["sid"], status, post_signed(self.auth_token, url, params))
+                )
         return deliveries
 
     def post_inbound(self, from_: str, to: str, body: str, url: str | None = None) -> WebhookDelivery:
@@ -385,86 +235,11 @@ class FakeTwilio:
         if not target:
             raise ValueError("no inbound URL: pass url= or set FakeTwilio.inbound_url")
         sid = self._new_sid()
-        params = {
-            "AccountSid": self.account_sid,
-            "ApiVersion": API_VERSION,
-            "Body": body,
-            "From": from_,
-            "MessageSid": sid,
-            "NumMedia": "0",
-            "NumSegments": "1",
-            "SmsMessageSid": sid,
-            "SmsSid": sid,
-            "SmsStatus": "received",
-            "To": to,
-        }
+        params = incoming_message(self.account_sid, sid, from_, to, body)
         if from_.startswith("whatsapp:"):
-            params["WaId"] = from_.removeprefix("whatsapp:+")
             with self._lock:
                 self._whatsapp_windows.add(from_)
-        return WebhookDelivery(target, sid, "received", self._post(target, params))
-
-
-def _public(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in message.items() if k != "request"}
-
-
-def _listed(message: dict[str, Any], params: dict[str, str]) -> bool:
-    if params.get("To") and message["to"] != params["To"]:
-        return False
-    if params.get("From") and message["from"] != params["From"]:
-        return False
-    # Like Twilio, the DateSent filters compare the date sent (GMT): a queued message has none.
-    for key, keep in (("DateSent", "=="), ("DateSent>", ">="), ("DateSent<", "<=")):
-        if key not in params:
-            continue
-        if message["date_sent"] is None:
-            return False
-        sent = dt.datetime.strptime(message["date_sent"], "%a, %d %b %Y %H:%M:%S %z").date().isoformat()
-        bound = params[key][:10]
-        if not {"==": sent == bound, ">=": sent >= bound, "<=": sent <= bound}[keep]:
-            return False
-    return True
-
-
-def _handler_for(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "FakeTwilio/1.0"
-
-        def _reply(self, status: int, headers: dict[str, str], body: Any) -> None:
-            data = b"" if body is None else json.dumps(body).encode("utf-8")
-            try:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except OSError:
-                pass  # the client gave up (after a hang): nothing to tell it
-
-        def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, headers, payload, fault = fake.handle_post(self.path, self.headers.get("Authorization"), body)
-            if fault is not None and fault.kind == "reset":
-                # SO_LINGER 0: close() sends a reset, not an orderly end.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.close_connection = True
-                self.connection.close()
-                return
-            if fault is not None and fault.kind == "hang":
-                fake._stopping.wait(fault.seconds)
-            self._reply(status, headers, payload)
-
-        def do_GET(self) -> None:  # noqa: N802
-            path, _, query = self.path.partition("?")
-            self._reply(*fake.handle_get(path, query, self.headers.get("Authorization")))
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass  # request lines hold phone numbers (list filters)
-
-    return Handler
+        return WebhookDelivery(target, sid, "received", post_signed(self.auth_token, target, params))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -481,14 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     url = fake.start()
     print(f"fake Twilio listening on {url} (set CARTERA_TWILIO_BASE_URL={url}, account {args.account_sid})")
-    try:
-        assert fake._thread is not None
-        while fake._thread.is_alive():
-            fake._thread.join(timeout=1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake.stop()
+    fake.serve_until_interrupted()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from cartera.channels.fake_sendgrid import FakeSendGrid, validate_mail_send
+from cartera.channels.fake_sendgrid import FakeSendGrid
+from cartera.channels.fake_sendgrid_mail import validate_mail_send
 
 VALID: dict[str, Any] = {
     "personalizations": [{"to": [{"email": "ana@example.mx", "name": "Ana"}]}],

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from cartera.channels import BatchChannel, ChannelError, OutboundMessage, SendResult
-from cartera.channels.fake_sendgrid import FakeSendGrid, validate_mail_send
+from cartera.channels.fake_sendgrid import FakeSendGrid
+from cartera.channels.fake_sendgrid_mail import validate_mail_send
 from cartera.channels.sendgrid_email import (
     HTML_TAG,
     SUBSTITUTION_BYTES,
