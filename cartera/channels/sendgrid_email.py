@@ -41,7 +41,6 @@ Design choices:
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import http.client
 import json
 import logging
@@ -58,6 +57,7 @@ from sendgrid.helpers.mail import Category, CustomArg, From, Header, Mail, To  #
 
 from cartera.channels import ChannelError, OutboundMessage, ProviderRecord, ReconciliationUnavailable, SendResult
 from cartera.channels import header_safe as _header_safe
+from cartera.channels.outcomes import http_status_error, retry_after_seconds
 from cartera.errors import ConfigurationError
 from cartera.logs import get_logger
 
@@ -75,21 +75,6 @@ _PERSONALIZATION_FIELD = re.compile(r"^personalizations\.(\d+)(?:\.|$)")
 _ADDRESS = re.compile(r"^[^@\s\x00-\x1f\x7f<>\"]+@[^@\s\x00-\x1f\x7f<>\"]+\.[^@\s\x00-\x1f\x7f<>\"]+$")
 
 
-def _retry_after(headers: Any) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), None if absent/bad."""
-    value = headers.get("Retry-After") if headers is not None else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(str(value))
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-
-
 def _field_names(exc: http_errors.HTTPError) -> list[str]:
     try:
         body: Any = exc.to_dict
@@ -105,14 +90,9 @@ def classify_error(exc: BaseException) -> ChannelError:
         status = int(getattr(exc, "status_code", 0) or 0)
         fields = _field_names(exc)
         code = f"sendgrid_http_{status}" + (f" fields={','.join(fields)}" if fields else "")
-        if status in (401, 403):
-            return ChannelError(code, transient=False, outcome="auth", status_code=status)
-        if status == 429:
-            retry = _retry_after(getattr(exc, "headers", None))
-            return ChannelError(code, transient=True, outcome="not_sent", retry_after=retry, status_code=status)
-        if status >= 500:  # the request arrived; whether it was queued is not known
-            return ChannelError(code, transient=True, outcome="unknown", status_code=status)
-        return ChannelError(code, transient=False, outcome="not_sent", status_code=status)
+        headers = getattr(exc, "headers", None)
+        retry = retry_after_seconds(headers.get("Retry-After") if headers is not None else None)
+        return http_status_error(code, status, retry_after=retry)
     reason: BaseException | object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     name = type(reason).__name__
     if isinstance(reason, ConnectionRefusedError | socket.gaierror):
@@ -240,12 +220,7 @@ class SendGridEmailChannel:
     def build_mail(self, message: OutboundMessage) -> Mail:
         """The SDK's Mail for one message: text first then HTML, custom_args with the key.
         Raises ChannelError (not sent, permanent) for an address or subject unfit to send."""
-        address = (message.to or "").strip()
-        subject = _header_safe(message.subject, max_length=300)
-        if not _ADDRESS.match(address) or len(address) > 254:
-            raise ChannelError("invalid_recipient field=to", transient=False, outcome="not_sent")
-        if subject is None:
-            raise ChannelError("invalid_subject field=subject", transient=False, outcome="not_sent")
+        address, subject = self._check(message)
         mail = Mail(
             from_email=self._from,
             to_emails=To(address, _header_safe(message.to_name)),

@@ -35,7 +35,6 @@ import re
 import threading
 import unicodedata
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +53,7 @@ from cartera.channels import (
     ReconciliationUnavailable,
     SendResult,
 )
+from cartera.channels.outcomes import http_status_error, retry_after_seconds
 from cartera.channels.phones import to_e164
 from cartera.channels.sms_segments import Encoding, sms_segments
 from cartera.channels.whatsapp_templates import TemplateRegistry
@@ -112,18 +112,7 @@ class _TwilioHttp(TwilioHttpClient):  # type: ignore[misc]  # the SDK ships no t
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    return retry_after_seconds(next((v for k, v in headers.items() if k.lower() == "retry-after"), None))
 
 
 def _refused_before_sending(exc: requests.exceptions.ConnectionError) -> bool:
@@ -141,13 +130,7 @@ def _channel_error(exc: Exception, headers: Mapping[str, str]) -> ChannelError:
     if isinstance(exc, TwilioException) and isinstance(status, int):
         twilio_code = getattr(exc, "code", None)
         code = f"twilio_http_{status}" + (f" code={twilio_code}" if twilio_code and twilio_code != status else "")
-        if status in (401, 403):
-            return ChannelError(code, transient=False, outcome="auth", status_code=status)
-        if status == 429:
-            return ChannelError(code, transient=True, retry_after=_retry_after(headers), status_code=status)
-        if status >= 500:
-            return ChannelError(code, transient=True, outcome="unknown", status_code=status)
-        return ChannelError(code, transient=False, status_code=status)
+        return http_status_error(code, status, retry_after=_retry_after(headers))
     if isinstance(exc, requests.exceptions.ConnectionError) and _refused_before_sending(exc):
         return ChannelError("twilio_network_not_connected", transient=True)
     if isinstance(exc, requests.exceptions.Timeout):
