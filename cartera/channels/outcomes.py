@@ -24,6 +24,8 @@ def retry_after_seconds(value: str | None) -> float | None:
         when = email.utils.parsedate_to_datetime(str(value))
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # "-0000": no zone given; an HTTP date is GMT
+        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
