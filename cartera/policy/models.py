@@ -96,7 +96,12 @@ class ContactProfile:
     when none is usable it uses every zone of the country (the strictest reading).
 
     `consented_channels` are the channels the debtor authorised (Colombia requires it);
-    `opted_out_channels` may hold ``"all"``; an opt-out known to the caller takes effect at once.
+    `opted_out_channels` may hold ``"all"``; an opt-out known to the caller takes effect at once
+    (a contact's per-channel opt-out flags belong here, folded in when the profile is loaded).
+    `reachable_channels` are the channels the contact has an address for (e-mail: an address;
+    SMS and WhatsApp: a mobile) — whether one exists, never the address. The engine's rules do not
+    read it (every channel by default); the caller does before asking (the campaigns deny a
+    channel without an address with their own rule, ``CAMPAIGNS/no_address``).
     """
 
     customer_id: str
@@ -109,6 +114,7 @@ class ContactProfile:
     consented_channels: frozenset[str] = frozenset(CHANNELS)
     opted_out_channels: frozenset[str] = frozenset()
     whatsapp_opt_in: bool = False
+    reachable_channels: frozenset[str] = frozenset(CHANNELS)
 
     def __post_init__(self) -> None:
         name = "ContactProfile"
@@ -132,6 +138,8 @@ class ContactProfile:
         opted_out = inputs.codes(name, "opted_out_channels", self.opted_out_channels, OPT_OUT_CODES)
         object.__setattr__(self, "opted_out_channels", opted_out)
         inputs.flag(name, "whatsapp_opt_in", self.whatsapp_opt_in)
+        reachable = inputs.codes(name, "reachable_channels", self.reachable_channels, CHANNELS)
+        object.__setattr__(self, "reachable_channels", reachable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +174,19 @@ class Hold:
     A hold is in force until `released_at` or `until`, whichever is first; with neither it never
     ends and the engine denies. A promise to pay should carry `until` (the promised date as an
     instant): the engine defers to it plus the rule pack's grace period.
+
+    `opened_at` (None: open since before any instant asked about) and `reason` (where the hold
+    came from, e.g. ``ops.holds.reason`` ``payment_reported``, which the caller maps to a `kind`)
+    are the caller's record of the hold: the engine decides on `kind`, `until` and `released_at`;
+    the caller passes only holds opened by the instant it asks about (:meth:`is_open`).
     """
 
     kind: str
     invoice_id: str | None = None
     until: dt.datetime | None = None
     released_at: dt.datetime | None = None
+    opened_at: dt.datetime | None = None
+    reason: str | None = None
 
     def __post_init__(self) -> None:
         name = "Hold"
@@ -181,10 +196,20 @@ class Hold:
             inputs.text(name, "invoice_id", self.invoice_id)
         inputs.optional_instant(name, "until", self.until)
         inputs.optional_instant(name, "released_at", self.released_at)
+        inputs.optional_instant(name, "opened_at", self.opened_at)
+        object.__setattr__(self, "reason", inputs.optional_text(name, "reason", self.reason))
 
     def end(self) -> dt.datetime | None:
         ends = [moment for moment in (self.until, self.released_at) if moment is not None]
         return min(ends) if ends else None
+
+    def is_open(self, at: dt.datetime) -> bool:
+        """Opened by `at` and not released by then (`until` aside: a dated hold is the rules')."""
+        return (self.opened_at is None or self.opened_at <= at) and (self.released_at is None or self.released_at > at)
+
+    def covers(self, invoice_id: str) -> bool:
+        """Whether the hold stops `invoice_id` (a customer-wide hold stops every invoice)."""
+        return self.invoice_id is None or self.invoice_id == invoice_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,11 +229,13 @@ class Payment:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One rule that did not let the message go out at the proposed instant."""
+    """One rule that decided: the engine's reasons are rules that did not let the message go out at
+    the proposed instant (effect "defer" or "deny"); a caller's own rule may also say why it let
+    one go ("allow", e.g. the playbook's escalation or the learner's choice)."""
 
     code: str
     rule_id: str
-    effect: Literal["defer", "deny"]
+    effect: Verdict
     es: str
     en: str
     verification: str = ""
@@ -216,10 +243,13 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The verdict on one candidate, shaped like ``cartera.campaigns.contact_check.Decision``.
+    """The verdict on one candidate: the engine's, and the one shape every contact decision takes
+    (the campaigns' own rules — collectibility, the playbook, the learner — decide in it too, with
+    their rule set as `rule_pack_id`, e.g. ``CAMPAIGNS``), so one audit table holds them all.
 
     `next_allowed_at` (UTC) is set only for "defer": the earliest instant >= the proposed one
-    that this same engine allows, given the same inputs. `content_sha256` identifies the
+    that this same engine allows, given the same inputs. `blocked_invoice_ids` are the invoices
+    a denial concerns (paid, held, not collectible): rebuild the message without them. `content_sha256` identifies the
     rendered text when the decision judged one (``decide(content=...)``). `reasons` lists every rule that failed
     at the proposed instant, denials first; `reason_code`/`rule_id`/`reason_es`/`reason_en` are
     those of the first. `inputs_summary` has no personal data and goes to the audit table.

@@ -47,6 +47,8 @@ def _decide(candidate: Candidate, profile: ContactProfile | None = None, **more:
         (lambda: _profile(opted_out_channels="sms"), "ContactProfile.opted_out_channels"),
         (lambda: _profile(opted_out_channels={"fax"}), "ContactProfile.opted_out_channels"),
         (lambda: _profile(consented_channels=["email", None]), "ContactProfile.consented_channels"),
+        (lambda: _profile(reachable_channels="email"), "ContactProfile.reachable_channels"),
+        (lambda: _profile(reachable_channels={"all"}), "ContactProfile.reachable_channels"),
         (lambda: _profile(consented_channels={"all"}), "ContactProfile.consented_channels"),
         (lambda: _profile(whatsapp_opt_in="no"), "ContactProfile.whatsapp_opt_in"),
         (lambda: _profile(whatsapp_opt_in=1), "ContactProfile.whatsapp_opt_in"),
@@ -62,6 +64,8 @@ def _decide(candidate: Candidate, profile: ContactProfile | None = None, **more:
         (lambda: SentMessage(AT.date(), "sms", ("i1",)), "SentMessage.at"),  # type: ignore[arg-type]
         (lambda: Hold(None), "Hold.kind"),  # type: ignore[arg-type]
         (lambda: Hold("dispute", until=dt.datetime(2026, 3, 9)), "Hold.until"),
+        (lambda: Hold("dispute", opened_at=dt.datetime(2026, 3, 9)), "Hold.opened_at"),
+        (lambda: Hold("dispute", reason=3), "Hold.reason"),  # type: ignore[arg-type]
         (lambda: Payment("", AT), "Payment.invoice_id"),
         (lambda: Payment("i1", AT, settles_invoice="false"), "Payment.settles_invoice"),  # type: ignore[arg-type]
     ],
