@@ -23,7 +23,8 @@ from pathlib import Path
 from bench.report import machine, write_section
 from cartera.campaigns.build import default_planned_at
 from cartera.campaigns.candidates import OpenItem
-from cartera.campaigns.contact_check import ContactProfile, policy_engine
+from cartera.campaigns.contact_check import policy_engine
+from cartera.campaigns.contact_data import contact_profile
 from cartera.campaigns.playbook import SEGMENTS, Segment, load_playbook
 from cartera.learning.arms import ARMS
 from cartera.learning.strategy import FixedPlaybook, LearnedStrategy, Strategy
@@ -50,8 +51,13 @@ def make_day(n: int, seed: int = 20260313) -> DayInputs:
         cid = f"C{c:06d}"
         segments[cid] = rng.choice(SEGMENTS)
         state, zone = rng.choice(ZONES)
-        profiles[cid] = ContactProfile(
-            cid, zone, has_email=rng.random() < 0.97, whatsapp_opt_in=rng.random() < 0.6, has_mobile=True, state=state
+        profiles[cid] = contact_profile(
+            cid,
+            timezone=zone,
+            has_email=rng.random() < 0.97,
+            whatsapp_opt_in=rng.random() < 0.6,
+            has_mobile=True,
+            state=state,
         )
         history[cid] = [
             SentMessage(planned - dt.timedelta(days=rng.randint(2, 20)), rng.choice(("email", "sms", "whatsapp")))

@@ -98,7 +98,7 @@ def why(
         later = f" -> {d['next_allowed_at'].isoformat(timespec='minutes')}" if d["next_allowed_at"] else ""
         reason = d["reason_es"] if lang == "es" else d["reason_en"]
         typer.echo(
-            f"{when} {d['stage']:<5} {d['channel']:<8} {d['verdict']:<5}{later}  [{d['rule_id']} v{d['rule_pack_version']}] {reason}"
+            f"{when} {d['stage']:<5} {d['channel'] or '-':<8} {d['verdict']:<5}{later}  [{d['rule_id']} v{d['rule_pack_version']}] {reason}"
         )
     for row in outbox:
         typer.echo(f"outbox {row[0]} {row[1]} {row[2]}: {row[3]}" + (f" ({row[4]})" if row[4] else ""))

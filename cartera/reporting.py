@@ -154,9 +154,11 @@ def demo_report(result: DemoResult) -> str:
         outbox = _rows(conn, "select status, count(*) from ops.outbox group by 1 order by 1")
         policy = _rows(
             conn,
-            """select verdict, reason, count(distinct (customer_id, channel, invoice_ids)) from ops.policy_decisions
-               cross join lateral unnest(reason_codes) as reason
+            # The law's and collectibility's decisions (not the playbook's or the learner's own lines).
+            """select verdict, reason, count(distinct (customer_id, channel, invoice_ids, blocked_invoice_ids))
+               from ops.contact_decisions cross join lateral unnest(reason_codes) as reason
                where stage = 'build' and decided_at::date between %s and %s + 1
+                 and rule_pack_id not in ('playbook', 'learning')
                group by 1, 2 order by 1, 3 desc""",
             (day, day),
         )
@@ -185,7 +187,7 @@ def demo_report(result: DemoResult) -> str:
         for verdict, reason, count in policy:
             by_verdict.setdefault(verdict, []).append(f"{reason} {count}")
         lines.append(
-            "Contact policy at build, messages by verdict and reason (ops.policy_decisions): "
+            "Contact policy at build, messages by verdict and reason (ops.contact_decisions): "
             + "; ".join(f"{v}: {', '.join(r)}" for v, r in sorted(by_verdict.items()))
         )
     if worklist:

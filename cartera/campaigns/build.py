@@ -10,7 +10,8 @@ Guarantees:
 * build is idempotent: rebuilding a day inserts nothing new (keys + ON CONFLICT DO NOTHING, a
   customer with a row that day gets no other, and (step, invoice) pairs already fired are not
   candidates again);
-* every allow/defer/deny lands in ops.contact_decisions (and the engine's in ops.policy_decisions);
+* every allow/defer/deny — collectibility, the playbook's, the learner's choice, the policy
+  engine's — is one row of ops.contact_decisions (:func:`cartera.policy.audit.record_decisions`);
 * the message is rendered for its channel as dispatch will render it and its text checked against
   the country's content rules (:mod:`cartera.campaigns.content_check`): a template that breaks the
   law is denied here, with the rule id, before the batch is approved — and again at send.
@@ -37,26 +38,19 @@ from cartera.campaigns.candidates import (
     load_open_items,
     load_segments,
 )
-from cartera.campaigns.contact_check import (
-    ContactProfile,
-    Decision,
-    Hold,
-    can_receive,
-    check,
-    invoice_denials,
-    policy_engine,
-)
+from cartera.campaigns.contact_check import can_receive, check, invoice_denials, policy_engine
 from cartera.campaigns.content_check import check_rendered
 from cartera.campaigns.creditor import Creditor, creditor_from_settings
 from cartera.campaigns.daily_message import merge_day
-from cartera.campaigns.decisions import audit_policy
+from cartera.campaigns.decisions import audit_record, ruled
 from cartera.campaigns.playbook import Playbook, Step, load_playbook
 from cartera.campaigns.rendering import render_message
 from cartera.db import connect
 from cartera.logs import get_logger
+from cartera.policy.audit import record_decisions
 from cartera.policy.content import ContentReport
 from cartera.policy.engine import PolicyEngine
-from cartera.policy.models import Payment
+from cartera.policy.models import ContactProfile, Decision, Hold, Payment
 from cartera.run_dates import BOOKS_TZ
 
 if TYPE_CHECKING:  # only a learned build loads the learner (and numpy)
@@ -64,27 +58,39 @@ if TYPE_CHECKING:  # only a learned build loads the learner (and numpy)
 
 _log = get_logger(__name__)
 IMPLEMENTED_CHANNELS = ("email", "sms", "whatsapp")
-_ESCALATED = Decision(
-    "allow",
-    "escalated",
-    "Escalado a la cola de cobranza manual; sin mensaje automático.",
-    "Escalated to the collector queue; no automatic message.",
-    rule_id="playbook/escalation",
-)
-_ESCALATED_TODAY = Decision(
-    "deny",
-    "customer_escalated_today",
-    "El cliente fue escalado hoy a cobranza manual; sin mensaje automático.",
-    "The customer was escalated to the collector queue today; no automatic message.",
-    rule_id="playbook/escalation",
-)
-_MESSAGED_TODAY = Decision(
-    "deny",
-    "one_message_per_day",
-    "El cliente ya tiene su mensaje de hoy.",
-    "The customer already has today's message.",
-    rule_id="playbook/one_message_per_day",
-)
+
+
+def _escalated(version: str) -> Decision:
+    return ruled(
+        "allow",
+        "escalated",
+        "Escalado a la cola de cobranza manual; sin mensaje automático.",
+        "Escalated to the collector queue; no automatic message.",
+        rule_id="playbook/escalation",
+        version=version,
+    )
+
+
+def _escalated_today(version: str) -> Decision:
+    return ruled(
+        "deny",
+        "customer_escalated_today",
+        "El cliente fue escalado hoy a cobranza manual; sin mensaje automático.",
+        "The customer was escalated to the collector queue today; no automatic message.",
+        rule_id="playbook/escalation",
+        version=version,
+    )
+
+
+def _messaged_today(version: str) -> Decision:
+    return ruled(
+        "deny",
+        "one_message_per_day",
+        "El cliente ya tiene su mensaje de hoy.",
+        "The customer already has today's message.",
+        rule_id="playbook/one_message_per_day",
+        version=version,
+    )
 
 
 @dataclass(frozen=True)
@@ -136,8 +142,8 @@ def _collectible(
     for candidate in due:
         items.update({item.invoice_id: item for item in candidate.invoices})
     everything = due[0].with_invoices(items.values())
-    denials = [(d, step_of.get(d.invoice_id or "", due[0])) for d in invoice_denials(everything, holds, at)]
-    denied = {d.invoice_id for d, _ in denials}
+    denials = [(d, step_of.get(d.blocked_invoice_ids[0], due[0])) for d in invoice_denials(everything, holds, at)]
+    denied = {invoice for d, _ in denials for invoice in d.blocked_invoice_ids}
     live = [c.with_invoices(i for i in c.invoices if i.invoice_id not in denied) for c in due]
     listed = [i for i in items.values() if i.invoice_id not in denied]
     return denials, [c for c in live if c.invoices], listed
@@ -182,21 +188,13 @@ def build_batch(
         def record(
             decision: Decision, candidate: Candidate, channel: str | None = None, key: str | None = None
         ) -> None:
-            outbox.record_decision(
-                conn,
-                decision,
-                stage="build",
-                at=planned_at,
-                customer_id=candidate.customer_id,
-                step=candidate.step.name,
-                channel=channel,
-                batch_id=batch_id,
-                key=key,
-            )
+            line = audit_record(decision, candidate, "build", planned_at, channel=channel, batch_id=batch_id, key=key)
+            record_decisions(conn, [line])
 
         counts["candidates"] = len(candidates)
         for customer, due in sorted(due_by_customer.items()):
-            denials, live, listed = _collectible(due, statements.get(customer, []), holds, planned_at)
+            customer_holds = holds.get(customer, [])
+            denials, live, listed = _collectible(due, statements.get(customer, []), customer_holds, planned_at)
             for denial, under in denials:
                 record(denial, under)
             if not live:
@@ -206,36 +204,37 @@ def build_batch(
             if escalations:  # the collector takes the customer today: no automatic message
                 for candidate in escalations:
                     key, inserted = outbox.enqueue_escalation(conn, batch_id, as_of, candidate, planned_at)
-                    record(_ESCALATED, candidate, key=key)
+                    record(_escalated(playbook.version), candidate, key=key)
                     counts["escalated"] += int(inserted)
                 for candidate in live:
                     if candidate.step.action != "escalate":
-                        record(_ESCALATED_TODAY, candidate)
+                        record(_escalated_today(playbook.version), candidate)
                 continue
             daily = merge_day(live, listed)
             message = daily.candidate
-            profile = profiles.get(customer) or ContactProfile(customer_id=customer, timezone=None, has_email=False)
+            profile = profiles.get(customer) or data.unknown_profile(customer)
             channel = _choose_channel(message.step, profile)
             message = message.with_channel(channel) if channel else message
             at = planned_at
             if strategy is not None and channel is not None:
-                message, at = strategy.choose(conn, message, profile, holds, planned_at, engine, batch_id, as_of)
+                message, at = strategy.choose(
+                    conn, message, profile, customer_holds, planned_at, engine, batch_id, as_of
+                )
                 channel = message.channel
             key = outbox.idempotency_key(customer, channel or "-", as_of)
             if customer in messaged_today and not _has_key(conn, key):
-                record(_MESSAGED_TODAY, message, channel)
+                record(_messaged_today(playbook.version), message, channel)
                 continue
             history = data.load_history(conn, customer, include_scheduled=True)
             payments: list[Payment] = data.load_recent_payments(conn, customer, planned_at)
             report = _content_report(conn, engine, message, profile, creditor, as_of, planned_at)
             decision = check(
-                message, profile, history, holds, planned_at, payments=payments, engine=engine, content=report
+                message, profile, history, customer_holds, planned_at, payments=payments, engine=engine, content=report
             )
-            audit_policy(conn, decision, "build", planned_at, batch_id=batch_id, key=key)
             record(decision, message, channel, key)
             for covered in live:  # the other due steps say where they went
                 if covered.step.name != message.step.name:
-                    record(_merged(decision, message.step.name), covered, channel, key)
+                    record(_merged(decision, message.step.name, playbook.version), covered, channel, key)
             if decision.verdict == "deny":
                 counts["denied"] += 1
                 continue
@@ -301,13 +300,14 @@ def _has_key(conn: psycopg.Connection, key: str) -> bool:
     return conn.execute("select 1 from ops.outbox where idempotency_key = %s", (key,)).fetchone() is not None
 
 
-def _merged(decision: Decision, into: str) -> Decision:
+def _merged(decision: Decision, into: str, version: str) -> Decision:
     """The audit line of a due step merged into the day's message of step `into`."""
-    return Decision(
+    return ruled(
         decision.verdict,
         "merged_into_daily_message",
         f"Incluido en el mensaje del día (paso {into}).",
         f"Included in the day's message (step {into}).",
-        next_allowed_at=decision.next_allowed_at,
         rule_id="playbook/one_message_per_day",
+        version=version,
+        next_allowed_at=decision.next_allowed_at,
     )

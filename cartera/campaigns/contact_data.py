@@ -1,5 +1,6 @@
 """Reads the contact check needs from the warehouse and ops tables: contact profiles, holds,
-contact history, the invoices' current state, and (only for rendering) the recipient.
+contact history, the invoices' current state, and (only for rendering) the recipient. Profiles
+and holds are read straight into the policy engine's types (:mod:`cartera.policy.models`).
 
 Personal data (addresses, names) is read only by :func:`load_recipient`, at send time, and
 never leaves memory except in the message itself.
@@ -15,8 +16,8 @@ from decimal import Decimal
 import psycopg
 
 from cartera.campaigns.candidates import OpenItem, open_item_from_row
-from cartera.campaigns.contact_check import ContactProfile, Hold
-from cartera.policy.models import Payment, SentMessage
+from cartera.campaigns.contact_check import hold_from
+from cartera.policy.models import ContactProfile, Hold, Payment, SentMessage
 from cartera.run_dates import BOOKS_TZ
 
 GAVE_UP = 1000  # outbox.mark_failed(give_up=True) sets attempts to at least this
@@ -45,9 +46,43 @@ class Recipient:
         return None
 
 
+def contact_profile(
+    customer_id: str,
+    *,
+    has_email: bool,
+    has_mobile: bool = False,
+    email_opt_out: bool = False,
+    sms_opt_out: bool = False,
+    opted_out_channels: Iterable[str] = (),
+    whatsapp_opt_in: bool = False,
+    timezone: str | None = None,
+    country: str = "MX",
+    state: str | None = None,
+    language: str = "es",
+    is_consumer: bool = False,
+) -> ContactProfile:
+    """A debtor's profile from the contact's facts: which channels have an address (an e-mail;
+    a mobile for SMS and WhatsApp) and every opt-out — the contact's own flags per channel folded
+    into `opted_out_channels` with those of ops.opt_outs. No address itself is kept."""
+    reachable = ({"email"} if has_email else set()) | ({"sms", "whatsapp"} if has_mobile else set())
+    opted_out = set(opted_out_channels) | ({"email"} if email_opt_out else set()) | ({"sms"} if sms_opt_out else set())
+    return ContactProfile(
+        customer_id,
+        country or "MX",
+        is_consumer,
+        timezone=timezone,
+        state=state,
+        language=(language or "es")[:2],
+        opted_out_channels=frozenset(opted_out),
+        whatsapp_opt_in=whatsapp_opt_in,
+        reachable_channels=frozenset(reachable),
+    )
+
+
 def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.datetime) -> dict[str, ContactProfile]:
     """One profile per customer id (customers missing from dim_customers get an unknown zone and
-    no address, which the check turns into a denial)."""
+    no address, which the check turns into a denial). Opt-outs are those of ops.opt_outs in
+    effect at `at` plus the contact's e-mail and SMS opt-out flags."""
     ids = sorted(set(customer_ids))
     rows = conn.execute(
         """
@@ -65,13 +100,13 @@ def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.
         {"ids": ids, "at": at},
     ).fetchall()
     return {
-        str(r[0]): ContactProfile(
-            customer_id=str(r[0]),
+        str(r[0]): contact_profile(
+            str(r[0]),
             timezone=r[1],
             has_email=bool(r[2]),
             email_opt_out=bool(r[3]),
             whatsapp_opt_in=bool(r[4]),
-            opted_out_channels=frozenset(r[5]),
+            opted_out_channels=r[5],
             country=str(r[6]),
             state=r[7],
             language=str(r[8]),
@@ -82,14 +117,23 @@ def load_profiles(conn: psycopg.Connection, customer_ids: Iterable[str], at: dt.
     }
 
 
-def load_holds(conn: psycopg.Connection, customer_ids: Iterable[str]) -> list[Hold]:
-    """Every hold (open or released) of these customers; the check decides which are open."""
+def unknown_profile(customer_id: str) -> ContactProfile:
+    """The profile of a customer the warehouse does not know: Mexico, no zone, no address."""
+    return contact_profile(customer_id, has_email=False)
+
+
+def load_holds(conn: psycopg.Connection, customer_ids: Iterable[str]) -> dict[str, list[Hold]]:
+    """Every hold (open or released) of these customers, by customer; the check decides which are open."""
     rows = conn.execute(
         "select customer_id, invoice_id, reason, opened_at, released_at, until from ops.holds "
-        "where customer_id = any(%s)",
+        "where customer_id = any(%s) order by hold_id",
         (sorted(set(customer_ids)),),
     ).fetchall()
-    return [Hold(str(r[0]), r[1], str(r[2]), r[3], r[4], r[5]) for r in rows]
+    found: dict[str, list[Hold]] = {}
+    for customer, invoice_id, reason, opened_at, released_at, until in rows:
+        hold = hold_from(str(reason), invoice_id, opened_at, released_at=released_at, until=until)
+        found.setdefault(str(customer), []).append(hold)
+    return found
 
 
 def load_history(

@@ -14,7 +14,7 @@ exact text that goes out:
 
 The report's SHA-256 is :func:`content_version` of the whole rendering, the same digest the
 send attempt stores (ops.send_attempts.content_sha256), so the decision in
-ops.policy_decisions names the exact version that was judged and sent. Neither logs nor stores
+ops.contact_decisions names the exact version that was judged and sent. Neither logs nor stores
 the text itself (it holds personal data).
 """
 

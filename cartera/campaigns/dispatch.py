@@ -51,9 +51,9 @@ from cartera import alerts
 from cartera.campaigns import attempts, message_context, outbox
 from cartera.campaigns import contact_data as data
 from cartera.campaigns.candidates import Candidate, OpenItem
-from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, check, policy_engine
+from cartera.campaigns.contact_check import check, policy_engine
 from cartera.campaigns.content_check import content_version
-from cartera.campaigns.decisions import step_of
+from cartera.campaigns.decisions import audit_record, step_of
 from cartera.campaigns.playbook import Step
 from cartera.campaigns.prerender import Prerenderer, Rendered, RenderJob, render_and_judge
 from cartera.campaigns.rendering import RenderedMessage
@@ -68,9 +68,8 @@ from cartera.channels import (
 from cartera.db import connect
 from cartera.errors import ConfigurationError
 from cartera.logs import get_logger
-from cartera.policy import audit as policy_audit
-from cartera.policy.audit import AuditRecord
-from cartera.policy.models import SentMessage
+from cartera.policy.audit import AuditRecord, record_decisions
+from cartera.policy.models import ContactProfile, SentMessage
 
 _log = get_logger(__name__)
 MAX_SEND_ATTEMPTS = 3
@@ -526,9 +525,7 @@ def _decide(
     start = _now(clock)  # after the locks: everything below is read under them
     snapshot_date, current = data.load_current_items(conn, {i for row in rows for i in row.invoice_ids})
     profiles = data.load_profiles(conn, customers, start)
-    holds_by_customer: dict[str, list[Hold]] = {}
-    for hold in data.load_holds(conn, customers):
-        holds_by_customer.setdefault(hold.customer_id, []).append(hold)
+    holds_by_customer = data.load_holds(conn, customers)
     histories = data.load_histories(conn, customers, exclude_outbox_ids=[row.outbox_id for row in rows])
     payments = data.load_payment_days(conn, customers, start)
     recipients = data.load_recipients(conn, customers)
@@ -546,7 +543,6 @@ def _decide(
         prerendered = dict(zip(jobs, prerender.map(list(jobs.values())), strict=True))
     audits: list[AuditRecord] = []
     steps: dict[tuple[str, str, str, str], Step] = {}
-    decided: list[tuple[Decision, outbox.OutboxRow, dt.datetime]] = []
     ready: list[_Ready] = []
     for row in rows:
         now = _now(clock)  # the instant of the law, read just before this row's decision
@@ -580,19 +576,18 @@ def _decide(
             engine=engine,
             content=report,
         )
-        if decision.policy is not None and decision.policy_candidate is not None:
-            audits.append(
-                AuditRecord(
-                    candidate=decision.policy_candidate,
-                    decision=decision.policy,
-                    decided_at=now,
-                    stage="send",
-                    batch_id=row.batch_id,
-                    outbox_id=row.outbox_id,
-                    idempotency_key=row.idempotency_key,
-                )
+        audits.append(
+            audit_record(
+                decision,
+                candidate,
+                "send",
+                now,
+                channel=row.channel,
+                batch_id=row.batch_id,
+                outbox_id=row.outbox_id,
+                key=row.idempotency_key,
             )
-        decided.append((decision, row, now))
+        )
         if decision.verdict == "deny":
             outbox.mark_cancelled(conn, row.outbox_id, now, decision.reason_code)
             summary.cancelled += 1
@@ -628,9 +623,7 @@ def _decide(
         ready.append(_Ready(row, message, now, content_version(rendered)))
         # The customer's next row in this batch counts this one, as it would once in flight.
         history.append(SentMessage(at=now, channel=row.channel, invoice_ids=row.invoice_ids, outcome="sent"))
-    if audits:
-        policy_audit.record_decisions(conn, audits)
-    outbox.record_decisions(conn, [(decision, "send", at, row) for decision, row, at in decided])
+    record_decisions(conn, audits)
     by_provider: dict[str, list[_Ready]] = {}
     for item in ready:
         channel = registry.get(item.row.channel)

@@ -1,5 +1,6 @@
 """The outbox (ops.outbox): one row per message, keyed by a deterministic idempotency key, and
-the writes around it (batches, escalations, the decision audit, status changes).
+the writes around it (batches, escalations, status changes). The decisions about each message go
+to ``ops.contact_decisions`` through :func:`cartera.policy.audit.record_decisions`.
 
 Idempotency: a message's key is sha256 of (customer, channel, business day): one message per
 customer per day, whatever steps and invoices it covers (an escalation's key is still over its
@@ -28,7 +29,6 @@ from typing import Any
 import psycopg
 
 from cartera.campaigns.candidates import Candidate
-from cartera.campaigns.contact_check import Decision
 
 # Bump only with a migration: the key is stored and compared. v2 (one message per customer per
 # day) keys (customer, channel, day); v1 rows keep their keys, and the steps they fired stay
@@ -177,80 +177,6 @@ def enqueue_escalation(
         ),
     )
     return key, cur.rowcount == 1
-
-
-def record_decision(
-    conn: psycopg.Connection,
-    decision: Decision,
-    *,
-    stage: str,
-    at: dt.datetime,
-    customer_id: str,
-    step: str | None,
-    channel: str | None,
-    batch_id: str | None = None,
-    outbox_id: int | None = None,
-    key: str | None = None,
-) -> None:
-    """Append one decision to the ops.contact_decisions audit (ids and reasons only)."""
-    conn.execute(
-        """
-        insert into ops.contact_decisions (decided_at, stage, batch_id, outbox_id, idempotency_key, customer_id,
-            invoice_id, step, channel, verdict, rule_id, reason_code, reason_es, reason_en, next_allowed_at)
-        values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-        """,
-        (
-            at,
-            stage,
-            batch_id,
-            outbox_id,
-            key,
-            customer_id,
-            decision.invoice_id,
-            step,
-            channel,
-            decision.verdict,
-            decision.rule_id,
-            decision.reason_code,
-            decision.reason_es,
-            decision.reason_en,
-            decision.next_allowed_at,
-        ),
-    )
-
-
-def record_decisions(conn: psycopg.Connection, decided: list[tuple[Decision, str, dt.datetime, OutboxRow]]) -> None:
-    """:func:`record_decision` for many (decision, stage, instant, row) of claimed rows, pipelined."""
-    if not decided:
-        return
-    with conn.cursor() as cur:
-        cur.executemany(
-            """
-            insert into ops.contact_decisions (decided_at, stage, batch_id, outbox_id, idempotency_key, customer_id,
-                invoice_id, step, channel, verdict, rule_id, reason_code, reason_es, reason_en, next_allowed_at)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            """,
-            [
-                (
-                    at,
-                    stage,
-                    row.batch_id,
-                    row.outbox_id,
-                    row.idempotency_key,
-                    row.customer_id,
-                    decision.invoice_id,
-                    row.step,
-                    row.channel,
-                    decision.verdict,
-                    decision.rule_id,
-                    decision.reason_code,
-                    decision.reason_es,
-                    decision.reason_en,
-                    decision.next_allowed_at,
-                )
-                for decision, stage, at, row in decided
-            ],
-        )
 
 
 def has_due(conn: psycopg.Connection, now: dt.datetime, *, max_attempts: int) -> bool:

@@ -57,8 +57,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "Contact policy decisions, last 7 days (why a message went, waited or was stopped)",
         """select decided_at::date as "day", stage, verdict, rule_id as "rule", rule_pack_version as "pack version",
                   count(*) as "decisions"
-           from ops.policy_decisions
-           where decided_at >= (select max(decided_at) from ops.policy_decisions) - interval '7 days'
+           from ops.contact_decisions
+           where decided_at >= (select max(decided_at) from ops.contact_decisions) - interval '7 days'
            group by 1, 2, 3, 4, 5 order by 1 desc, 2, 3, 6 desc limit 60""",
     ),
     "outbox": (

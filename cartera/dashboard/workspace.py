@@ -66,7 +66,7 @@ def worklist(conn: psycopg.Connection, f: Filters) -> Table:
             group by customer_id
         ),
         deferred as (
-            select distinct on (customer_id) customer_id, next_allowed_at from ops.policy_decisions
+            select distinct on (customer_id) customer_id, next_allowed_at from ops.contact_decisions
             where verdict = 'defer' order by customer_id, decided_at desc
         ),
         holds as (
@@ -251,7 +251,7 @@ def _decisions(conn: psycopg.Connection, where: str, value: str, lang: str) -> l
         conn,
         sql.SQL(
             "select decided_at, stage, channel, verdict, {reason} as reason, rule_id, rule_pack_version, "
-            "next_allowed_at from ops.policy_decisions where {where} order by decided_at desc limit 200"
+            "next_allowed_at from ops.contact_decisions where {where} order by decided_at desc limit 200"
         ).format(reason=sql.Identifier(reason), where=sql.SQL(where)),
         (value,),
     )
@@ -331,5 +331,5 @@ def invoice_messages(conn: psycopg.Connection, f: Filters) -> Table:
 
 
 def invoice_decisions(conn: psycopg.Connection, f: Filters) -> Table:
-    rows = _decisions(conn, "%s = any(invoice_ids)", f.invoice_id or "", f.lang)
+    rows = _decisions(conn, "%s = any(invoice_ids || blocked_invoice_ids)", f.invoice_id or "", f.lang)
     return Table("invoice_decisions", "decisions", list(_DECISION_COLUMNS), rows)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from cartera.campaigns.candidates import Candidate
-from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, can_receive, check
+from cartera.campaigns.contact_check import can_receive, check
 from cartera.policy.engine import PolicyEngine
-from cartera.policy.models import Payment, SentMessage
+from cartera.policy.models import ContactProfile, Decision, Hold, Payment, SentMessage
 from cartera.run_dates import BOOKS_TZ
 
 CHANNELS: tuple[str, ...] = ("email", "whatsapp", "sms")

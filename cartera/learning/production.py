@@ -20,11 +20,13 @@ import psycopg
 from cartera.campaigns import contact_data as data
 from cartera.campaigns import outbox
 from cartera.campaigns.candidates import Candidate, load_covered
-from cartera.campaigns.contact_check import ContactProfile, Hold
+from cartera.campaigns.decisions import audit_record
 from cartera.campaigns.playbook import Playbook
 from cartera.learning.store import DEFAULT_LEARNER, load_or_warm, record_assignment
 from cartera.learning.strategy import LearnedStrategy
+from cartera.policy.audit import record_decisions
 from cartera.policy.engine import PolicyEngine
+from cartera.policy.models import ContactProfile, Hold
 
 _LAST_RESPONSE_SQL = """
 select case when bool_or(r.outbox_id is not null) then 'engaged' else 'ignored' end
@@ -88,17 +90,10 @@ class BuildStrategy:
         )
         channel = choice.message.channel
         key = outbox.idempotency_key(customer, channel or "-", as_of)
-        outbox.record_decision(
-            conn,
-            choice.audit,
-            stage="build",
-            at=planned_at,
-            customer_id=customer,
-            step=choice.message.step.name,
-            channel=channel,
-            batch_id=batch_id,
-            key=key,
+        line = audit_record(
+            choice.audit, choice.message, "build", planned_at, channel=channel, batch_id=batch_id, key=key
         )
+        record_decisions(conn, [line])
         arm = choice.arm
         conn.execute(
             "insert into ops.learner_decisions (learner, state_version, decided_at, as_of_date, customer_id, "

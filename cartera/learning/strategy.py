@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from cartera.campaigns.candidates import Candidate
-from cartera.campaigns.contact_check import ContactProfile, Decision, Hold
+from cartera.campaigns.decisions import ruled
 from cartera.campaigns.playbook import Playbook
 from cartera.learning import preventive
 from cartera.learning.arms import Arm, block_instant, block_of, candidate_arms, verdicts, zone_of
@@ -30,7 +30,7 @@ from cartera.learning.context import Context, context_of
 from cartera.learning.control import DEFAULT_SALT, DEFAULT_SHARE, group_of
 from cartera.learning.thompson import ThompsonLearner, warm_start
 from cartera.policy.engine import PolicyEngine
-from cartera.policy.models import Payment, SentMessage
+from cartera.policy.models import ContactProfile, Decision, Hold, Payment, SentMessage
 
 RULE_ID = "learning/strategy"
 SOFT_TEMPLATE = "recordatorio_vencido"  # the friendly overdue reminder, for a softened firm step
@@ -105,7 +105,7 @@ class FixedPlaybook:
         channel = fixed_channel(message, profile)
         chosen = message.with_channel(channel) if channel else message
         arm = Arm(channel, block_of(planned_at, zone_of(profile)), message.step.tone) if channel else None
-        audit = Decision(
+        audit = ruled(
             "allow",
             "playbook_arm",
             f"Playbook fijo ({self.group}): {arm.key if arm else 'sin canal'}.",
@@ -185,7 +185,7 @@ class LearnedStrategy:
         at = block_instant(day, arm.block, zone_of(profile))
         how_es = "mejor conocido" if pick.mode == "exploit" else "exploración (Thompson)"
         how_en = "best known" if pick.mode == "exploit" else "exploration (Thompson)"
-        audit = Decision(
+        audit = ruled(
             "allow",
             f"learner_{pick.mode}",
             f"Aprendizaje v{self.state_version}: {arm.key}, {how_es}; tasa esperada {pick.mean:.0%} "

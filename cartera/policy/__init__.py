@@ -7,7 +7,7 @@ Typical use (the campaigns stage, at build and again just before sending)::
     decision = engine.decide(candidate, profile, history, holds, payments)   # at build
     report = engine.check_content(rendered_text, "es", "MX", channel="email", facts={...})
     decision = engine.decide(candidate, profile, history, holds, payments, content=report)  # at send
-    record_decisions(conn, [AuditRecord(decision, customer_id, stage="send", decided_at=now)])
+    record_decisions(conn, [AuditRecord.of(candidate, decision, now, stage="send")])   # ops.contact_decisions
 
 See docs/contact_policy.md.
 """

@@ -1,4 +1,7 @@
-"""Write policy decisions to ``ops.policy_decisions`` and read them back, per customer.
+"""The one writer of ``ops.contact_decisions`` (``cartera/sql/25_policy.sql``), and its reader per
+customer: every allow, defer and deny about a message — the engine's, and those of the campaigns'
+own rules (collectibility, the playbook, the learner's choice) — at build, preview and send, one
+row each.
 
 Only ids, codes, instants and the engine's inputs summary are stored (no personal data), with the
 rule id and the rule-pack version that decided, so a decision can be explained long after the
@@ -23,24 +26,23 @@ from cartera.policy.models import Candidate, Decision
 log = get_logger(__name__)
 
 _INSERT = """
-insert into ops.policy_decisions (
-    decided_at, stage, customer_id, channel, invoice_ids, proposed_at, verdict, next_allowed_at,
-    rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs,
-    blocked_invoice_ids, batch_id, outbox_id, idempotency_key, recipient_role, content_sha256
+insert into ops.contact_decisions (
+    decided_at, stage, batch_id, outbox_id, idempotency_key, customer_id, invoice_ids, blocked_invoice_ids, step,
+    channel, recipient_role, proposed_at, verdict, next_allowed_at, rule_pack_id, rule_pack_version, rule_id,
+    reason_codes, reason_es, reason_en, reasons, inputs, content_sha256
 ) values (
-    %(decided_at)s, %(stage)s, %(customer_id)s, %(channel)s, %(invoice_ids)s, %(proposed_at)s,
-    %(verdict)s, %(next_allowed_at)s, %(rule_pack_id)s, %(rule_pack_version)s, %(rule_id)s,
-    %(reason_codes)s, %(reason_es)s, %(reason_en)s, %(reasons)s, %(inputs)s,
-    %(blocked_invoice_ids)s, %(batch_id)s, %(outbox_id)s, %(idempotency_key)s, %(recipient_role)s,
-    %(content_sha256)s
+    %(decided_at)s, %(stage)s, %(batch_id)s, %(outbox_id)s, %(idempotency_key)s, %(customer_id)s, %(invoice_ids)s,
+    %(blocked_invoice_ids)s, %(step)s, %(channel)s, %(recipient_role)s, %(proposed_at)s, %(verdict)s,
+    %(next_allowed_at)s, %(rule_pack_id)s, %(rule_pack_version)s, %(rule_id)s, %(reason_codes)s, %(reason_es)s,
+    %(reason_en)s, %(reasons)s, %(inputs)s, %(content_sha256)s
 )
 """
 
 _EXPLAIN = """
-select decided_at, stage, channel, invoice_ids, proposed_at, verdict, next_allowed_at, rule_pack_id,
-       rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs, batch_id, outbox_id,
-       recipient_role, content_sha256
-from ops.policy_decisions
+select decided_at, stage, step, channel, invoice_ids, blocked_invoice_ids, proposed_at, verdict, next_allowed_at,
+       rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs, batch_id,
+       outbox_id, recipient_role, content_sha256
+from ops.contact_decisions
 where customer_id = %(customer_id)s and decided_at >= %(since)s
 order by decided_at, decision_id
 """
@@ -48,26 +50,69 @@ order by decided_at, decision_id
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
-    """One decision with the context the engine does not know: when it was made and at which stage."""
+    """One decision with what the engine does not know: the message it was about (customer,
+    channel — None before one was chosen —, invoices, recipient), the instant it judged
+    (`proposed_at`, default `decided_at`), when and at which stage it was made, and where the
+    message stands (playbook step, batch, outbox row, idempotency key)."""
 
-    candidate: Candidate
     decision: Decision
+    customer_id: str
     decided_at: dt.datetime
     stage: str = "build"
+    channel: str | None = None
+    invoice_ids: tuple[str, ...] = ()
+    proposed_at: dt.datetime | None = None
+    recipient_role: str = "debtor"
+    step: str | None = None
     batch_id: str | None = None
     outbox_id: int | None = None
     idempotency_key: str | None = None
 
+    @classmethod
+    def of(
+        cls,
+        candidate: Candidate,
+        decision: Decision,
+        decided_at: dt.datetime,
+        *,
+        stage: str = "build",
+        step: str | None = None,
+        batch_id: str | None = None,
+        outbox_id: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> AuditRecord:
+        """The record of the engine's `decision` on `candidate`."""
+        return cls(
+            decision,
+            candidate.customer_id,
+            decided_at,
+            stage=stage,
+            channel=candidate.channel,
+            invoice_ids=candidate.invoice_ids,
+            proposed_at=candidate.proposed_at,
+            recipient_role=candidate.recipient_role,
+            step=step,
+            batch_id=batch_id,
+            outbox_id=outbox_id,
+            idempotency_key=idempotency_key,
+        )
+
 
 def _row(record: AuditRecord) -> dict[str, Any]:
-    decision, candidate = record.decision, record.candidate
+    decision = record.decision
     return {
         "decided_at": record.decided_at,
         "stage": record.stage,
-        "customer_id": candidate.customer_id,
-        "channel": candidate.channel,
-        "invoice_ids": list(candidate.invoice_ids),
-        "proposed_at": candidate.proposed_at,
+        "batch_id": record.batch_id,
+        "outbox_id": record.outbox_id,
+        "idempotency_key": record.idempotency_key,
+        "customer_id": record.customer_id,
+        "invoice_ids": list(record.invoice_ids),
+        "blocked_invoice_ids": list(decision.blocked_invoice_ids),
+        "step": record.step,
+        "channel": record.channel,
+        "recipient_role": record.recipient_role,
+        "proposed_at": record.proposed_at or record.decided_at,
         "verdict": decision.verdict,
         "next_allowed_at": decision.next_allowed_at,
         "rule_pack_id": decision.rule_pack_id,
@@ -78,11 +123,6 @@ def _row(record: AuditRecord) -> dict[str, Any]:
         "reason_en": decision.reason_en,
         "reasons": Jsonb([asdict(reason) for reason in decision.reasons]),
         "inputs": Jsonb(dict(decision.inputs_summary)),
-        "blocked_invoice_ids": list(decision.blocked_invoice_ids),
-        "batch_id": record.batch_id,
-        "outbox_id": record.outbox_id,
-        "idempotency_key": record.idempotency_key,
-        "recipient_role": candidate.recipient_role,
         "content_sha256": decision.content_sha256,
     }
 
@@ -93,7 +133,7 @@ def record_decisions(conn: psycopg.Connection[Any], records: Iterable[AuditRecor
     if rows:
         with conn.cursor() as cur:
             cur.executemany(_INSERT, rows)
-    log.info("policy decisions recorded: %d", len(rows))  # counts only, never customer data
+    log.debug("contact decisions recorded: %d", len(rows))  # counts only, never customer data
     return len(rows)
 
 

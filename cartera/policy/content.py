@@ -15,7 +15,7 @@ be checked and counts as a violation: an unchecked message is never let through.
 The caller renders the message, calls :func:`check_content` (or
 ``PolicyEngine.check_content``), and passes the report to ``PolicyEngine.decide(content=...)``:
 violations become denials with their rule ids, and the text's SHA-256 is stored with the
-decision (``ops.policy_decisions.content_sha256``), so the audit shows which version of the text
+decision (``ops.contact_decisions.content_sha256``), so the audit shows which version of the text
 was judged. The report never holds the text itself.
 """
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 
 from cartera.campaigns.build import _collectible, _statement_items
 from cartera.campaigns.candidates import Candidate, OpenItem, build_candidates
-from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, check
+from cartera.campaigns.contact_check import check
+from cartera.campaigns.contact_data import unknown_profile
 from cartera.campaigns.daily_message import DailyMessage, merge_day
 from cartera.campaigns.playbook import Playbook, Segment
 from cartera.learning.preventive import Note
 from cartera.learning.strategy import Choice, Strategy
 from cartera.policy.engine import PolicyEngine
-from cartera.policy.models import Payment, SentMessage
+from cartera.policy.models import ContactProfile, Decision, Hold, Payment, SentMessage
 
 
 @dataclass
@@ -74,7 +75,7 @@ def decide_day(
             results.append(CustomerDay(customer, escalations=escalations))
             continue
         daily = merge_day(live, listed)
-        profile = inputs.profiles.get(customer) or ContactProfile(customer_id=customer, timezone=None, has_email=False)
+        profile = inputs.profiles.get(customer) or unknown_profile(customer)
         history = inputs.history.get(customer, ())
         payments = inputs.payments.get(customer, ())
         choice = strategy.choose(

@@ -25,13 +25,14 @@ from typing import Any
 
 from cartera.campaigns.build import default_planned_at
 from cartera.campaigns.candidates import OpenItem
-from cartera.campaigns.contact_check import ContactProfile, Decision, Hold, check, policy_engine
+from cartera.campaigns.contact_check import check, hold_from, policy_engine
+from cartera.campaigns.contact_data import contact_profile
 from cartera.campaigns.playbook import Playbook, Segment, load_playbook
 from cartera.learning.arms import Arm, block_of, zone_of
 from cartera.learning.context import context_of
 from cartera.learning.strategy import Choice, FixedPlaybook, LearnedStrategy, Strategy
 from cartera.learning.thompson import warm_start
-from cartera.policy.models import Payment, SentMessage
+from cartera.policy.models import ContactProfile, Decision, Hold, Payment, SentMessage
 from cartera.run_dates import BOOKS_TZ
 from cartera.simulation.decide import DayInputs, decide_day
 from cartera.simulation.responses import collector_call, respond
@@ -158,8 +159,8 @@ class _Run:
         )
 
     def _profile(self, customer: SimCustomer) -> ContactProfile:
-        return ContactProfile(
-            customer_id=customer.customer_id,
+        return contact_profile(
+            customer.customer_id,
             timezone=customer.timezone,
             has_email=customer.has_email,
             email_opt_out=customer.email_opt_out,
@@ -228,13 +229,11 @@ class _Run:
             self.opted_out.setdefault(customer.customer_id, set()).add(response.opt_out)
         if response.promise_until is not None:
             until = dt.datetime.combine(response.promise_until, dt.time(0), tzinfo=zone)
-            self.holds.setdefault(customer.customer_id, []).append(
-                Hold(customer.customer_id, None, "promise_to_pay", at, until=until)
-            )
+            self.holds.setdefault(customer.customer_id, []).append(hold_from("promise_to_pay", None, at, until=until))
         for invoice_id, resolved in response.disputed:
             released = dt.datetime.combine(resolved, dt.time(0), tzinfo=zone)
             self.holds.setdefault(customer.customer_id, []).append(
-                Hold(customer.customer_id, invoice_id, "dispute", at, released_at=released)
+                hold_from("dispute", invoice_id, at, released_at=released)
             )
 
     def _release_pending(self, day: dt.date) -> None:

@@ -61,26 +61,8 @@ create table if not exists ops.collection_tasks (
     created_at timestamptz not null
 );
 
--- Audit: every allow/defer/deny, at build and at send, with the rule and the reason.
-create table if not exists ops.contact_decisions (
-    decision_id bigserial primary key,
-    decided_at timestamptz not null,
-    stage text not null check (stage in ('build', 'send')),
-    batch_id text,
-    outbox_id bigint,
-    idempotency_key text,
-    customer_id text not null,
-    invoice_id text,
-    step text,
-    channel text,
-    verdict text not null check (verdict in ('allow', 'defer', 'deny')),
-    rule_id text not null,
-    reason_code text not null,
-    reason_es text not null,
-    reason_en text not null,
-    next_allowed_at timestamptz
-);
-create index if not exists contact_decisions_customer_idx on ops.contact_decisions (customer_id, decided_at);
+-- Audit: every allow/defer/deny about a message is one row of ops.contact_decisions, created (and
+-- migrated from the two tables it replaced) in 25_policy.sql, beside its writer cartera/policy/audit.py.
 
 -- Stops on collection: one invoice, or every invoice of a customer when invoice_id is null.
 create table if not exists ops.holds (

@@ -147,14 +147,21 @@ def test_no_message_was_sent_outside_the_debtors_legal_hours(day: Day) -> None:
 
 
 def test_the_policy_engine_decided_every_message_at_build_and_at_send(day: Day) -> None:
-    stages = dict(day.query("select stage, count(*) from ops.policy_decisions group by 1"))
+    stages = dict(day.query("select stage, count(*) from ops.contact_decisions group by 1"))
     assert stages.get("build", 0) > 0 and stages.get("send", 0) > 0
     unaudited = day.query(
         """select o.idempotency_key from ops.outbox o where o.status = 'sent' and not exists (
-               select 1 from ops.policy_decisions d where d.idempotency_key = o.idempotency_key
-               and d.stage = 'send' and d.verdict = 'allow' and d.rule_pack_version is not null)"""
+               select 1 from ops.contact_decisions d where d.idempotency_key = o.idempotency_key
+               and d.stage = 'send' and d.verdict = 'allow' and d.rule_pack_version is not null
+               and d.rule_pack_id not in ('CAMPAIGNS', 'playbook', 'learning'))"""
     )
     assert unaudited == [], "every message sent has the engine's allow, with its rule-pack version"
+    # One decision, one row: no second audit table, and no send decision recorded twice.
+    assert day.query("select to_regclass('ops.policy_decisions') is null") == [(True,)]
+    twins = day.query(
+        "select outbox_id, decided_at from ops.contact_decisions where stage = 'send' group by 1, 2 having count(*) > 1"
+    )
+    assert twins == []
 
 
 def test_no_message_covers_a_paid_or_disputed_invoice(day: Day) -> None:

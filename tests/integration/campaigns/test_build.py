@@ -81,7 +81,7 @@ def test_build_plans_one_message_per_customer_per_day_and_never_for_blocked_invo
     with psycopg.connect(campaign_dsn) as conn:
         denials = dict(
             conn.execute(
-                "select coalesce(invoice_id, customer_id), reason_code from ops.contact_decisions "
+                "select coalesce(blocked_invoice_ids[1], customer_id), reason_codes[1] from ops.contact_decisions "
                 "where stage = 'build' and verdict = 'deny'"
             ).fetchall()
         )
@@ -231,16 +231,19 @@ def test_every_send_decision_is_audited_and_no_address_is_logged(
         ("allow", "MX-CONDUSEF-2014", 5),
         ("defer", "MX-CONDUSEF-2014/contact_window", 5),
     ]
-    # The policy engine's own audit has the same send decisions, each with its rule-pack version,
-    # and the build's too: "why did (or didn't) this customer get a message?" has an answer.
+    # One table, one row per decision, each with its rule pack and version — the engine's and the
+    # campaigns' own rules' (collectibility, the playbook) alike — at build and at send: "why did
+    # (or didn't) this customer get a message?" has one answer.
     with psycopg.connect(campaign_dsn) as conn:
-        engine_rows = conn.execute(
-            "select stage, verdict, rule_id, rule_pack_version, count(*) from ops.policy_decisions "
-            "group by 1, 2, 3, 4 order by 1, 2, 3"
+        rows = conn.execute(
+            "select stage, rule_pack_id, rule_pack_version, outbox_id, count(*) over (partition by stage, outbox_id) "
+            "from ops.contact_decisions"
         ).fetchall()
-    assert [(r[1], r[2], r[4]) for r in engine_rows if r[0] == "send"] == send_decisions
-    assert {r[0] for r in engine_rows} == {"build", "send"}
-    assert all(r[3] for r in engine_rows)
+        sends = conn.execute("select count(*) from ops.contact_decisions where stage = 'send'").fetchone()
+    assert sends == (10,)  # five rows, decided twice (deferred at 23:00, allowed at 08:00): no twin rows
+    assert {r[0] for r in rows} == {"build", "send"}
+    assert {r[1] for r in rows} >= {"MX-CONDUSEF-2014", "CAMPAIGNS", "playbook"}
+    assert all(r[2] for r in rows) and all(r[4] == 2 for r in rows if r[0] == "send")
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "@example" not in logged and "Contacto" not in logged
 

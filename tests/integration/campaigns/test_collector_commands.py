@@ -73,7 +73,7 @@ def test_an_opt_out_and_a_promise_recorded_from_the_cli_hold_the_next_send(
     with psycopg.connect(campaign_dsn) as conn:
         (not_before,) = conn.execute("select min(not_before) from ops.outbox where customer_id = 'C4'").fetchone()  # type: ignore[misc]
         (codes,) = conn.execute(
-            "select reason_codes from ops.policy_decisions where customer_id = 'C4' and stage = 'send' "
+            "select reason_codes from ops.contact_decisions where customer_id = 'C4' and stage = 'send' "
             "order by decided_at desc limit 1"
         ).fetchone()  # type: ignore[misc]
     assert "hold_promise_to_pay" in codes

@@ -62,7 +62,7 @@ def test_a_customer_with_four_due_steps_gets_one_firm_statement_of_every_open_in
     assert row["not_before"] == MORNING - dt.timedelta(hours=1)  # nothing deferred to another day
     with psycopg.connect(campaign_dsn) as conn:
         (denied,) = conn.execute(
-            "select reason_code from ops.contact_decisions where invoice_id = 'N6' and stage = 'build'"
+            "select reason_codes[1] from ops.contact_decisions where blocked_invoice_ids = '{N6}' and stage = 'build'"
         ).fetchone() or (None,)
     assert denied == "invoice_disputed"
 

@@ -206,7 +206,7 @@ def _batch(conn: psycopg.Connection, batch_id: str, day: dt.date, status: str, o
         assert row is not None
         verdict = "allow" if n % 4 else "defer"
         conn.execute(
-            "insert into ops.policy_decisions (decided_at, stage, customer_id, channel, invoice_ids, proposed_at, "
+            "insert into ops.contact_decisions (decided_at, stage, customer_id, channel, invoice_ids, proposed_at, "
             "verdict, next_allowed_at, rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, "
             "reason_en, reasons, inputs, batch_id, outbox_id) values (%s, 'build', %s, %s, %s, %s, %s, %s, "
             "'MX-CONDUSEF-2014', '2026.1', %s, '{}', %s, %s, '[]', '{}', %s, %s)",

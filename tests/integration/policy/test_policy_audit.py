@@ -1,5 +1,6 @@
-"""Decisions are written to ops.policy_decisions and can be read back to explain, per customer,
-why a message did or did not go out."""
+"""Decisions are written to ops.contact_decisions (one row each, the engine's and the campaigns'
+own rules' alike) and can be read back to explain, per customer, why a message did or did not go
+out."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def test_decisions_are_recorded_with_rule_version_and_no_personal_data(fresh_db:
         written = record_decisions(
             conn,
             [
-                AuditRecord(late, deferred, decided_at, stage="build", batch_id="b-2026-03-01"),
-                AuditRecord(whatsapp, denied, decided_at, stage="send", outbox_id=42),
+                AuditRecord.of(late, deferred, decided_at, stage="build", batch_id="b-2026-03-01"),
+                AuditRecord.of(whatsapp, denied, decided_at, stage="send", outbox_id=42),
             ],
         )
         conn.commit()
@@ -59,12 +60,12 @@ def test_an_allow_is_recorded_too_and_a_defer_without_next_instant_is_refused(fr
     noon = Candidate("cust-8", "sms", ("inv-9",), dt.datetime(2026, 3, 2, 18, tzinfo=dt.UTC))
     allowed = engine.decide(noon, profile)
     with psycopg.connect(fresh_db) as conn:
-        record_decisions(conn, [AuditRecord(noon, allowed, noon.proposed_at, stage="send")])
-        row = conn.execute("select verdict, reason_codes, rule_id from ops.policy_decisions").fetchone()
+        record_decisions(conn, [AuditRecord.of(noon, allowed, noon.proposed_at, stage="send")])
+        row = conn.execute("select verdict, reason_codes, rule_id from ops.contact_decisions").fetchone()
         assert row == ("allow", ["allowed"], "MX-CONDUSEF-2014")
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute(
-                "insert into ops.policy_decisions (decided_at, stage, customer_id, channel, proposed_at, verdict,"
+                "insert into ops.contact_decisions (decided_at, stage, customer_id, channel, proposed_at, verdict,"
                 " rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs)"
                 " values (now(), 'send', 'x', 'sms', now(), 'defer', 'p', 'v', 'r', '{}', '', '', '[]', '{}')"
             )
@@ -81,7 +82,7 @@ def test_the_recipient_role_and_the_judged_text_version_are_recorded(fresh_db: s
     to_employer = Candidate("cust-9", "email", ("inv-3",), noon, recipient_role="employer")
     refused = engine.decide(to_employer, profile)
     with psycopg.connect(fresh_db) as conn:
-        record_decisions(conn, [AuditRecord(to_debtor, judged, noon), AuditRecord(to_employer, refused, noon)])
+        record_decisions(conn, [AuditRecord.of(to_debtor, judged, noon), AuditRecord.of(to_employer, refused, noon)])
         conn.commit()
         rows = explain_customer(conn, "cust-9", since=noon - dt.timedelta(days=1))
         apply_ddl(conn)  # the added columns are idempotent on a database that already has them
@@ -94,3 +95,24 @@ def test_the_recipient_role_and_the_judged_text_version_are_recorded(fresh_db: s
     assert text not in json.dumps(first["inputs"]) + json.dumps(first["reasons"])
     assert second["recipient_role"] == "employer" and second["content_sha256"] is None
     assert second["reason_codes"] == ["recipient_not_allowed", "recipient_not_allowed"]
+
+
+def test_a_campaign_rules_decision_without_a_channel_is_one_row_of_the_same_table(fresh_db: str) -> None:
+    from cartera.campaigns.decisions import RULES_VERSION, ruled
+
+    at = dt.datetime(2026, 3, 2, 15, tzinfo=dt.UTC)
+    paid = ruled(
+        "deny", "invoice_not_open", "Pagada.", "Paid.", rule_id="CAMPAIGNS/invoice_not_open", blocked_invoice_ids=["i2"]
+    )
+    record = AuditRecord(paid, "cust-10", at, invoice_ids=("i1", "i2"), step="recordatorio", batch_id="b-1")
+    with psycopg.connect(fresh_db) as conn:
+        record_decisions(conn, [record])
+        (row,) = explain_customer(conn, "cust-10", since=at - dt.timedelta(days=1))
+    assert (row["channel"], row["step"], row["proposed_at"]) == (None, "recordatorio", at)
+    assert (row["rule_pack_id"], row["rule_pack_version"], row["rule_id"]) == (
+        "CAMPAIGNS",
+        RULES_VERSION,
+        "CAMPAIGNS/invoice_not_open",
+    )
+    assert row["invoice_ids"] == ["i1", "i2"] and row["blocked_invoice_ids"] == ["i2"]
+    assert row["reason_codes"] == ["invoice_not_open"] and row["reasons"][0]["effect"] == "deny"

@@ -1,5 +1,6 @@
-"""The contact check (cartera/campaigns/contact_check.py): collectibility here, contact law from the
-policy engine (Mexico's rule pack): deny, defer, allow."""
+"""The contact check (cartera/campaigns/contact_check.py): collectibility and reachability here,
+contact law from the policy engine (Mexico's rule pack): deny, defer, allow — all in the engine's
+types (one ContactProfile, one Hold, one Decision)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cartera.campaigns.candidates import Candidate, OpenItem
-from cartera.campaigns.contact_check import ContactProfile, Hold, can_receive, check
+from cartera.campaigns.contact_check import can_receive, check, hold_from
+from cartera.campaigns.contact_data import contact_profile
 from cartera.campaigns.playbook import load_playbook
-from cartera.policy.models import Payment, SentMessage
+from cartera.policy.models import ContactProfile, Decision, Hold, Payment, SentMessage
 
 MX = ZoneInfo("America/Mexico_City")
 NOON = dt.datetime(2026, 3, 10, 12, 0, tzinfo=MX)
@@ -31,9 +33,14 @@ def candidate(*items: OpenItem) -> Candidate:
 
 
 def profile(**changes: object) -> ContactProfile:
-    values: dict[str, object] = {"customer_id": "C1", "timezone": "America/Mexico_City", "has_email": True}
+    """The profile as the warehouse loader builds it, from the contact's facts."""
+    values: dict[str, object] = {"timezone": "America/Mexico_City", "has_email": True}
     values.update(changes)
-    return ContactProfile(**values)  # type: ignore[arg-type]
+    return contact_profile("C1", **values)  # type: ignore[arg-type]
+
+
+def hold(invoice_id: str | None, reason: str, opened_at: dt.datetime, **ends: dt.datetime) -> Hold:
+    return hold_from(reason, invoice_id, opened_at, **ends)
 
 
 def test_a_collectible_invoice_inside_the_window_is_allowed() -> None:
@@ -53,18 +60,28 @@ def test_a_paid_or_disputed_invoice_denies_the_message(items: tuple[OpenItem, ..
     decision = check(candidate(*items), profile(), [], [], NOON)
     assert (decision.verdict, decision.reason_code) == ("deny", reason)
     assert decision.rule_id == f"CAMPAIGNS/{reason}"
-    assert decision.policy is None  # decided before the engine: nothing to audit there
+    assert (decision.rule_pack_id, decision.inputs_summary) == ("CAMPAIGNS", {})  # decided before the engine
+    assert isinstance(decision, Decision) and decision.blocked_invoice_ids == tuple(
+        i.invoice_id for i in items if not i.is_open or i.is_disputed
+    )
 
 
 def test_an_open_hold_denies_and_a_released_one_does_not() -> None:
     opened = NOON - dt.timedelta(days=1)
-    on_invoice = Hold("C1", "I1", "promise_to_pay", opened)
-    on_customer = Hold("C1", None, "legal", opened)
-    released = Hold("C1", "I1", "dispute", opened, released_at=NOON - dt.timedelta(hours=1))
-    other_customer = Hold("C2", None, "legal", opened)
+    on_invoice = hold("I1", "promise_to_pay", opened)
+    on_customer = hold(None, "legal", opened)
+    released = hold("I1", "dispute", opened, released_at=NOON - dt.timedelta(hours=1))
+    not_yet = hold(None, "legal", NOON + dt.timedelta(hours=1))
     assert check(candidate(), profile(), [], [on_invoice], NOON).reason_code == "invoice_on_hold"
     assert check(candidate(), profile(), [], [on_customer], NOON).reason_code == "invoice_on_hold"
-    assert check(candidate(), profile(), [], [released, other_customer], NOON).verdict == "allow"
+    assert check(candidate(), profile(), [], [released, not_yet], NOON).verdict == "allow"
+
+
+def test_a_hold_carries_its_source_reason_and_the_engine_kind_it_maps_to() -> None:
+    reported = hold(None, "payment_reported", NOON)
+    assert (reported.kind, reported.reason, reported.opened_at) == ("do_not_contact", "payment_reported", NOON)
+    decision = check(candidate(), profile(), [], [reported], NOON + dt.timedelta(minutes=1))
+    assert decision.blocked_invoice_ids == ("I1",) and decision.rule_id == "CAMPAIGNS/invoice_on_hold"
 
 
 @pytest.mark.parametrize(
@@ -90,7 +107,7 @@ def test_outside_the_window_defers_to_the_next_opening() -> None:
     assert (decision.verdict, decision.reason_code) == ("defer", "outside_contact_window")
     assert decision.next_allowed_at == dt.datetime(2026, 3, 11, 7, 0, tzinfo=MX)
     assert decision.rule_id == "MX-CONDUSEF-2014/contact_window"
-    assert decision.rule_pack_version and decision.policy is not None
+    assert decision.rule_pack_version.startswith("2026") and decision.rule_pack_id == "MX-CONDUSEF-2014"
 
 
 def test_the_window_is_the_debtors_a_sonora_debtor_waits_for_seven_in_hermosillo() -> None:
@@ -130,7 +147,7 @@ def test_a_recent_payment_starts_a_quiet_period() -> None:
 
 def test_a_promise_to_pay_with_a_date_defers_past_it_instead_of_denying() -> None:
     until = NOON + dt.timedelta(days=3)
-    promise = Hold("C1", "I1", "promise_to_pay", NOON - dt.timedelta(days=1), until=until)
+    promise = hold("I1", "promise_to_pay", NOON - dt.timedelta(days=1), until=until)
     decision = check(candidate(), profile(), [], [promise], NOON)
     assert (decision.verdict, decision.reason_code) == ("defer", "hold_promise_to_pay")
     assert decision.next_allowed_at is not None and decision.next_allowed_at >= until
@@ -194,6 +211,14 @@ def test_a_content_violation_denies_with_its_rule_and_the_text_version_is_kept()
     report = engine.check_content(text, "es-MX", "MX", channel="email", is_consumer=False)
     decision = check(candidate(), profile(), [], [], NOON, engine=engine, content=report)
     assert (decision.verdict, decision.reason_code) == ("deny", "content_missing")  # the first failing rule
-    assert decision.policy is not None and decision.policy.content_sha256 == report.content_sha256
-    assert "MX-CONDUSEF-2014/no_third_party_mentions" in {r.rule_id for r in decision.policy.reasons}
-    assert check(candidate(), profile(), [], [], NOON, engine=engine).policy.content_sha256 is None  # type: ignore[union-attr]
+    assert decision.content_sha256 == report.content_sha256
+    assert "MX-CONDUSEF-2014/no_third_party_mentions" in {r.rule_id for r in decision.reasons}
+    assert check(candidate(), profile(), [], [], NOON, engine=engine).content_sha256 is None
+
+
+def test_the_loader_folds_the_contacts_opt_out_flags_and_addresses_into_the_engine_profile() -> None:
+    folded = profile(has_mobile=True, email_opt_out=True, sms_opt_out=True, opted_out_channels={"whatsapp"})
+    assert folded.opted_out_channels == frozenset({"email", "sms", "whatsapp"})
+    assert folded.reachable_channels == frozenset({"email", "sms", "whatsapp"})
+    assert profile(has_email=False).reachable_channels == frozenset()
+    assert profile(language="es-MX").language == "es" and profile().country == "MX"

@@ -6,8 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 from cartera.campaigns.candidates import Candidate, OpenItem
-from cartera.campaigns.contact_check import ContactProfile
+from cartera.campaigns.contact_data import contact_profile
 from cartera.campaigns.playbook import Playbook, Segment, load_playbook
+from cartera.policy.models import ContactProfile
 
 AS_OF = dt.date(2026, 3, 10)
 
@@ -41,7 +42,6 @@ def candidate(segment: Segment, dpd: int, customer: str = "c1", **kwargs: object
 
 def profile(customer: str = "c1", **kwargs: object) -> ContactProfile:
     values: dict[str, object] = {
-        "customer_id": customer,
         "timezone": "America/Mexico_City",
         "has_email": True,
         "has_mobile": True,
@@ -49,4 +49,4 @@ def profile(customer: str = "c1", **kwargs: object) -> ContactProfile:
         "state": "CMX",
     }
     values.update(kwargs)
-    return ContactProfile(**values)  # type: ignore[arg-type]
+    return contact_profile(customer, **values)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from learning_builders import AS_OF, candidate, playbook, profile
 
-from cartera.campaigns.contact_check import Hold, check, policy_engine
+from cartera.campaigns.contact_check import check, hold_from, policy_engine
 from cartera.learning.arms import HOUR_BLOCKS, block_instant, lawful_arms, verdicts, zone_of
 from cartera.learning.strategy import LearnedStrategy
 from cartera.policy.models import Payment, SentMessage
@@ -42,7 +42,7 @@ def situations(draw: st.DrawFn) -> tuple:  # type: ignore[type-arg]
     holds = []
     if draw(st.booleans()):
         until = BASE + dt.timedelta(hours=draw(st.integers(-48, 72)))
-        holds.append(Hold("c1", None, "promise_to_pay", BASE - dt.timedelta(days=2), until=until))
+        holds.append(hold_from("promise_to_pay", None, BASE - dt.timedelta(days=2), until=until))
     planned = dt.datetime.combine(AS_OF, dt.time(15), tzinfo=dt.UTC)
     return message, who, history, holds, payments, planned, draw(st.integers(0, 10_000))
 
