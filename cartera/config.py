@@ -174,12 +174,14 @@ class Settings(BaseSettings):
         default=5_000_000, ge=10_000, le=50_000_000, description="Larger webhook bodies are refused with 413."
     )
     # Which strategy the campaigns DAG builds with (cartera/learning/scheduled.py, docs/learning.md).
-    strategy: Literal["fixed", "learned"] = Field(
-        default="fixed",
+    strategy: Literal["roster", "fixed", "learned"] = Field(
+        default="roster",
         description=(
-            "fixed: the playbook, unchanged. learned: the learner chooses channel, hour and tone (and the "
-            "preventive plan applies) for every customer outside the control group, learning first from "
-            "every message whose attribution window has closed."
+            "roster: what people decided (`cartera strategy`): the fixed playbook until someone starts the "
+            "learned strategy as a challenger or promotes it. fixed: the playbook for everyone, whatever was "
+            "decided. learned: the learner chooses channel, hour and tone (and the preventive plan applies) "
+            "for every customer outside the control group, learning first from every message whose "
+            "attribution window has closed."
         ),
     )
 

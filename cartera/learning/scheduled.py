@@ -1,15 +1,20 @@
 """The strategy the campaigns DAG builds a day with (``cartera.tasks.build_batch_for_run``).
 
-``CARTERA_STRATEGY`` (:class:`~cartera.config.Settings`) says which: ``fixed`` (the default) is
-the playbook, unchanged, and loads no learner. ``learned`` prepares a learned build:
+``CARTERA_STRATEGY`` (:class:`~cartera.config.Settings`) says which: ``roster`` (the default)
+follows what people decided in ``ops.strategy_decisions`` (:mod:`cartera.learning.roster`): the
+fixed playbook until someone starts the learned strategy as a challenger or promotes it;
+``fixed`` is the playbook for everyone, whatever was decided, loading no learner; ``learned``
+serves everyone outside the control group with the learned strategy. When a learned strategy is
+in the roster the build is prepared so:
 
 1. the stored learner state is loaded (a warm start from the playbook the first time, stored as
    version 1);
 2. it learns from every decision whose message's attribution window has closed by the business
    date (:func:`~cartera.learning.store.update_from_outcomes`, from
    ``marts.fct_message_outcomes``): one new version when there is anything to learn;
-3. the build then decides with the latest version (:class:`~cartera.learning.production.BuildStrategy`),
-   which writes each choice to ``ops.learner_decisions`` and its line to ``ops.contact_decisions``.
+3. the build then decides with the latest version (:class:`~cartera.learning.roster.RosterBuild`):
+   each customer's arm is recorded, the learned customers' choices go to ``ops.learner_decisions``
+   with their line in ``ops.contact_decisions``, the others get the fixed playbook unchanged.
 
 Rebuilding a day (the DAG runs hourly) learns nothing new the second time and loads the same
 version, so it chooses the same arms: the learner's draws are keyed by customer and day.
@@ -27,6 +32,7 @@ from cartera.logs import get_logger
 
 if TYPE_CHECKING:  # a fixed build loads no learner (nor numpy)
     from cartera.learning.production import BuildStrategy
+    from cartera.learning.roster import RosterBuild
 
 _log = get_logger(__name__)
 WINDOW_DAYS = 14  # the marts' attribution window (dbt var attribution_window_days)
@@ -61,14 +67,21 @@ def learn_then_load(
     return BuildStrategy.load(conn, playbook, at=at, learner=learner)
 
 
-def strategy_for_build(dsn: str, as_of: dt.date, *, at: dt.datetime, playbook: Playbook) -> BuildStrategy | None:
-    """The strategy for the day's build as ``CARTERA_STRATEGY`` says: None for the fixed playbook
-    (nothing is read or written), else the learned strategy after learning (committed before the
-    build starts, so a failed build does not lose what was learned)."""
+def strategy_for_build(dsn: str, as_of: dt.date, *, at: dt.datetime, playbook: Playbook) -> RosterBuild | None:
+    """The strategy for the day's build as ``CARTERA_STRATEGY`` and the roster say: None for the
+    fixed playbook alone (nothing learned or written), else the roster's build with the learned
+    strategy after learning (committed before the build starts, so a failed build does not lose
+    what was learned)."""
     from cartera.config import get_settings
     from cartera.db import connect
 
-    if get_settings().strategy == "fixed":
+    setting = get_settings().strategy
+    if setting == "fixed":
         return None
+    from cartera.learning import roster as rosters
+
     with connect(dsn) as conn:
-        return learn_then_load(conn, playbook, as_of, at=at)
+        roster = rosters.for_build(conn, setting)
+        if roster is None:
+            return None
+        return rosters.RosterBuild(learn_then_load(conn, playbook, as_of, at=at), roster, at=at)
