@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from cartera.dashboard import approvals, finance, health, workspace
+from cartera.dashboard import approvals, finance, health, learning, workspace
 from cartera.dashboard.auth import Authenticator, ForbiddenError, NotSignedInError, Role, authenticator_from_env
 from cartera.dashboard.guards import is_api, signed_in
 from cartera.dashboard.security import SecurityHeaders
@@ -47,6 +47,8 @@ DATASETS: dict[str, tuple[Role, Dataset]] = {
     "invoice_messages": ("finance", workspace.invoice_messages),
     "invoice_decisions": ("finance", workspace.invoice_decisions),
     "batches": ("admin", approvals.batches),
+    "learning_arms": ("finance", learning.arms),
+    "learning_preferred": ("finance", learning.preferred),
 }
 STATIC = resources.files("cartera.dashboard").joinpath("static")
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
@@ -104,5 +106,6 @@ def create_app(dsn_provider: Callable[[], str] | None = None, *, auth: Authentic
     data_routes.add_routes(router, DATASETS, dsn)
     pages.add_routes(router, dsn)
     actions.add_routes(router, dsn)
+    learning.add_routes(router, dsn)
     app.include_router(router)
     return app
