@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ml.backtest.metrics import auc_or_none
 from ml.calibration import Calibrator, expected_calibration_error, fit_calibrator, log_loss
 from ml.history import LATE_SHARE_HALF_LIVES, decayed_share_name
 
@@ -38,15 +39,6 @@ VALIDATION_SHARE = 0.2
 TIE_AUC = 0.005
 MIN_VALIDATION_ROWS = 100
 LOGISTIC_C = 0.5  # inverse L2 strength on standardised features
-
-
-def _auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
-    from sklearn.metrics import roc_auc_score
-
-    y = np.asarray(labels)
-    if len(y) == 0 or y.min() == y.max():
-        return None
-    return round(float(roc_auc_score(y, scores)), 4)
 
 
 def latest_window(issue_dates: pd.Series, share: float = VALIDATION_SHARE) -> np.ndarray:
@@ -154,7 +146,9 @@ def fit_candidate(kind: str, train: pd.DataFrame, issue_dates: pd.Series, names:
 
 def choose_half_life(frame: pd.DataFrame, labels: np.ndarray, fill_rate: float) -> tuple[int, dict[str, Any]]:
     """The half-life whose recency-weighted late share ranks ``frame`` best (ties: the longest)."""
-    aucs = {h: _auc(labels, frame[decayed_share_name(h)].fillna(fill_rate).to_numpy()) for h in LATE_SHARE_HALF_LIVES}
+    aucs = {
+        h: auc_or_none(labels, frame[decayed_share_name(h)].fillna(fill_rate).to_numpy()) for h in LATE_SHARE_HALF_LIVES
+    }
     best = max(LATE_SHARE_HALF_LIVES, key=lambda h: ((aucs[h] or 0.0), h))
     return best, {str(h): aucs[h] for h in LATE_SHARE_HALF_LIVES}
 
@@ -185,7 +179,7 @@ def _scores(labels: np.ndarray, p: np.ndarray) -> dict[str, Any]:
 
     return {
         "n": len(labels),
-        "auc": _auc(labels, p),
+        "auc": auc_or_none(labels, p),
         "logloss": round(log_loss(labels, p), 4),
         "brier": round(float(brier_score_loss(labels, np.clip(p, 0, 1))), 4),
         "ece": expected_calibration_error(labels, p),

@@ -25,7 +25,7 @@ import pandas as pd
 from cartera.db import connect
 from cartera.errors import DataNotReadyError
 from cartera.logs import get_logger
-from ml.backtest.metrics import paired_auc_difference
+from ml.backtest.metrics import auc_or_none, paired_auc_difference
 from ml.backtest.models import fit_split_models, training_frame
 from ml.calibration import expected_calibration_error
 from ml.champion import ChampionScorer
@@ -108,15 +108,6 @@ class TrainedModel:
 def model_id_for(as_of: dt.date) -> str:
     """One model per business date: a rerun of the date replaces it."""
     return f"late_payment_{as_of:%Y%m%d}"
-
-
-def _auc(labels: pd.Series, scores: pd.Series) -> float | None:
-    """ROC-AUC, or None when the labels hold a single class (AUC undefined)."""
-    from sklearn.metrics import roc_auc_score
-
-    if labels.nunique() < 2:
-        return None
-    return round(float(roc_auc_score(labels, scores)), 4)
 
 
 # min_child_weight as a share of the training set's total hessian (n·p·(1−p) for log-loss), so a
@@ -284,8 +275,8 @@ def train_model(
     test, positive_rate = fitted.test, fitted.positive_rate
     auc_test = auc_baseline = None
     if len(test):
-        auc_test = _auc(test["late"], pd.Series(fitted.p_test.to_numpy()))
-        auc_baseline = _auc(test["late"], test["cust_late_share"].fillna(positive_rate))
+        auc_test = auc_or_none(test["late"], pd.Series(fitted.p_test.to_numpy()))
+        auc_baseline = auc_or_none(test["late"], test["cust_late_share"].fillna(positive_rate))
 
     # The refit set contains the training set (older than the cutoff's horizon, known by as_of).
     final = _fit(labelled_rows(features, refit), refit["issue_date"])
@@ -305,7 +296,7 @@ def train_model(
             "champion": on_split.selection.champion,
             "reason": on_split.selection.reason,
             "validation": on_split.selection.validation,
-            "auc_test_champion": _auc(test["late"], pd.Series(calibrated)),
+            "auc_test_champion": auc_or_none(test["late"], pd.Series(calibrated)),
             "ece_test_uncalibrated": expected_calibration_error(y, on_split.columns["p_champion_raw"].to_numpy()),
             "ece_test_calibrated": expected_calibration_error(y, calibrated),
             "auc_difference_vs_prior_late_rate": paired_auc_difference(
@@ -372,8 +363,8 @@ def _challenge(conn: Any, trained: TrainedModel, model_id: str) -> dict[str, Any
     return {
         "champion_model_id": current.model_id,
         "n": len(rows),
-        "auc_champion": _auc(rows["late"], pd.Series(champion_p)),
-        "auc_challenger": None if challenger_p is None else _auc(rows["late"], pd.Series(challenger_p)),
+        "auc_champion": auc_or_none(rows["late"], pd.Series(champion_p)),
+        "auc_challenger": None if challenger_p is None else auc_or_none(rows["late"], pd.Series(challenger_p)),
     }
 
 

@@ -15,6 +15,17 @@ DEFAULT_SEED = 20240601
 CALIBRATION_BINS = 10
 
 
+def auc_or_none(labels: Any, scores: Any) -> float | None:
+    """ROC-AUC rounded to 4 places, or None when the labels hold fewer than two classes (AUC
+    undefined: no rows, or one outcome only)."""
+    from sklearn.metrics import roc_auc_score
+
+    y = np.asarray(labels)
+    if len(y) == 0 or y.min() == y.max():
+        return None
+    return round(float(roc_auc_score(y, scores)), 4)
+
+
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
 

@@ -34,7 +34,14 @@ import pandas as pd
 from cartera.errors import BadInputError
 from cartera.logs import get_logger
 from ml.backtest.inputs import BacktestInput, LeakageError
-from ml.backtest.metrics import DEFAULT_BOOTSTRAP, DEFAULT_SEED, classifier_metrics, date_error, paired_auc_difference
+from ml.backtest.metrics import (
+    DEFAULT_BOOTSTRAP,
+    DEFAULT_SEED,
+    auc_or_none,
+    classifier_metrics,
+    date_error,
+    paired_auc_difference,
+)
 from ml.backtest.models import fit_split_models
 from ml.features import MODEL_FEATURES, features_at
 from ml.labels import DEFAULT_HORIZON_DAYS, TimeSplit, label_known_at, time_split
@@ -253,8 +260,8 @@ def run_backtest(
                 "n_train": len(split.train),
                 "n_test": len(test),
                 "positive_rate_train": round(fitted.positive_rate, 4),
-                "roc_auc": _auc_or_none(test["late"].to_numpy(), fitted.p_test.to_numpy()),
-                "roc_auc_champion": _auc_or_none(test["late"].to_numpy(), part["p_champion"].to_numpy()),
+                "roc_auc": auc_or_none(test["late"].to_numpy(), fitted.p_test.to_numpy()),
+                "roc_auc_champion": auc_or_none(test["late"].to_numpy(), part["p_champion"].to_numpy()),
                 **models_of_split.origin,
             }
         )
@@ -363,14 +370,6 @@ def run_backtest(
     return BacktestResult(
         figures=figures, predictions=predictions, train_features=train_features, warnings=list(figures["warnings"])
     )
-
-
-def _auc_or_none(labels: np.ndarray, scores: np.ndarray) -> float | None:
-    from sklearn.metrics import roc_auc_score
-
-    if len(labels) == 0 or labels.min() == labels.max():
-        return None
-    return round(float(roc_auc_score(labels, scores)), 4)
 
 
 def _auc_of(models: dict[str, Any]) -> Any:
