@@ -10,8 +10,13 @@ centred on the arm's overall rate (a fixed-strength empirical-Bayes hierarchy). 
 logistic model would share more across features but needs a Laplace/variational step per update
 and gives less legible state; with a few hundred outcomes a day the pooled Betas are enough.
 
-Reward: a paid message is a success; an unpaid one a failure; an opt-out or complaint adds
-``penalty`` extra failures, so an arm that annoys people loses even when it collects.
+Reward (``reward``): ``paid`` — a paid message is a success, an unpaid one a failure; ``uplift`` —
+paid minus the rate the customer would have paid at without the message (``baseline``, from the
+expected payment date: :mod:`cartera.learning.baseline`), mapped from [-1, 1] to a fractional
+success (1 + uplift) / 2 and failure (1 - uplift) / 2, so a posterior mean m is an uplift of
+2m - 1 and a message that only rides on a payment that was coming anyway earns nothing. In both,
+an opt-out or complaint adds ``penalty`` extra failures, so an arm that annoys people loses even
+when it collects.
 
 Exploration is bounded: with probability ``best_share`` the best-known lawful arm (highest
 posterior mean) is used; otherwise Thompson's draw decides. Caps bound it too, since only arms the
@@ -39,6 +44,9 @@ SEGMENT_STRENGTH = 8.0  # how strongly a segment's rate is pulled to the arm's o
 BUCKET_STRENGTH = 6.0  # how strongly a bucket's rate is pulled to its segment's rate
 WARM_PSEUDO = 6.0  # pseudo-outcomes a playbook arm starts with in its segment
 WARM_MEAN = 0.36  # their success rate: a little above the prior, so the playbook leads on day one
+UPLIFT_PRIOR_MEAN = 0.5  # uplift reward: no effect before any evidence
+UPLIFT_WARM_MEAN = 0.53  # the playbook's arms start at +6 points of uplift
+REWARDS = ("paid", "uplift")
 PLAYBOOK_BLOCK = "08h"  # the build plans at 09:00 Mexico City, which is the 08h block almost everywhere
 
 
@@ -83,6 +91,7 @@ class ThompsonLearner:
     segments: dict[str, Counts] = field(default_factory=dict)
     buckets: dict[str, Counts] = field(default_factory=dict)
     updates: int = 0
+    reward: str = "paid"  # see the module's docstring
     _cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
     # -- posterior -------------------------------------------------------------------------
@@ -91,8 +100,9 @@ class ThompsonLearner:
         cached = self._cache.get((segment, bucket))
         if cached is not None:
             return cached
-        a0 = PRIOR_MEAN * PRIOR_STRENGTH + self.overall.success
-        b0 = (1 - PRIOR_MEAN) * PRIOR_STRENGTH + self.overall.failure
+        prior = UPLIFT_PRIOR_MEAN if self.reward == "uplift" else PRIOR_MEAN
+        a0 = prior * PRIOR_STRENGTH + self.overall.success
+        b0 = (1 - prior) * PRIOR_STRENGTH + self.overall.failure
         overall_mean = a0 / (a0 + b0)
         seg = self.segments.get(segment) or Counts()
         seg_mean = (SEGMENT_STRENGTH * overall_mean + seg.success) / (SEGMENT_STRENGTH + seg.success + seg.failure)
@@ -140,9 +150,26 @@ class ThompsonLearner:
     def update(self, segment: str, bucket: str, arm: Arm, *, paid: bool, opted_out: bool, complained: bool) -> None:
         """Add one outcome: success when paid within the window; failure otherwise; `penalty`
         more failures for an opt-out and for a complaint."""
+        if self.reward != "paid":
+            raise ValueError("this learner's reward is the uplift: use update_uplift")
+        self._add(segment, bucket, arm, 1.0 if paid else 0.0, 1.0 if not paid else 0.0, opted_out, complained)
+
+    def update_uplift(
+        self, segment: str, bucket: str, arm: Arm, *, paid: bool, baseline: float, opted_out: bool, complained: bool
+    ) -> None:
+        """Add one outcome as an uplift: paid (1 or 0) minus `baseline`, the probability it would have
+        been paid in the window without the message; `penalty` more failures for an opt-out and for
+        a complaint."""
+        if self.reward != "uplift":
+            raise ValueError("this learner's reward is paid within the window: use update")
+        uplift = (1.0 if paid else 0.0) - min(max(baseline, 0.0), 1.0)
+        self._add(segment, bucket, arm, (1 + uplift) / 2, (1 - uplift) / 2, opted_out, complained)
+
+    def _add(
+        self, segment: str, bucket: str, arm: Arm, success: float, failure: float, opted_out: bool, complained: bool
+    ) -> None:
         i = ARM_INDEX[arm]
-        success = 1.0 if paid else 0.0
-        failure = (0.0 if paid else 1.0) + self.penalty * (int(opted_out) + int(complained))
+        failure += self.penalty * (int(opted_out) + int(complained))
         for counts in (
             self.overall,
             self.segments.setdefault(segment, Counts()),
@@ -153,10 +180,15 @@ class ThompsonLearner:
         self.updates += 1
         self._cache.clear()
 
+    def value(self, mean: float) -> float:
+        """A posterior mean in the reward's own units: the paid rate, or the uplift 2m - 1."""
+        return 2 * mean - 1 if self.reward == "uplift" else mean
+
     def preferred(self, segment: str, top: int = 3) -> list[tuple[str, float, float]]:
-        """The segment's best arms by pooled mean: (arm key, mean, evidence)."""
+        """The segment's best arms by pooled mean: (arm key, value (:meth:`value`), evidence)."""
         alpha, beta = self.posterior(segment, f"{segment}|*")
         means = alpha / (alpha + beta)
+        means = 2 * means - 1 if self.reward == "uplift" else means
         order = np.argsort(-means, kind="stable")[:top]
         seg = self.segments.get(segment) or Counts()
         return [
@@ -167,6 +199,7 @@ class ThompsonLearner:
     def to_json(self) -> dict[str, Any]:
         return {
             "arms": [arm.key for arm in ARMS],
+            "reward": self.reward,
             "best_share": self.best_share,
             "penalty": self.penalty,
             "updates": self.updates,
@@ -186,6 +219,7 @@ class ThompsonLearner:
             segments={k: Counts.from_json(v) for k, v in data["segments"].items()},
             buckets={k: Counts.from_json(v) for k, v in data["buckets"].items()},
             updates=int(data["updates"]),
+            reward=str(data.get("reward", "paid")),  # states stored before the uplift reward are 'paid'
         )
 
 
@@ -203,13 +237,19 @@ def playbook_arms(playbook: Playbook) -> dict[str, set[Arm]]:
     return found
 
 
-def warm_start(playbook: Playbook, *, best_share: float = 0.5, penalty: float = 2.0) -> ThompsonLearner:
+def warm_start(
+    playbook: Playbook, *, best_share: float = 0.5, penalty: float = 2.0, reward: str = "paid"
+) -> ThompsonLearner:
     """A learner whose segments start with :data:`WARM_PSEUDO` pseudo-outcomes at :data:`WARM_MEAN`
-    on the playbook's arms: it leans to the playbook until evidence says otherwise."""
-    learner = ThompsonLearner(best_share=best_share, penalty=penalty)
+    (:data:`UPLIFT_WARM_MEAN` for the uplift reward) on the playbook's arms: it leans to the
+    playbook until evidence says otherwise."""
+    if reward not in REWARDS:
+        raise ValueError(f"unknown reward {reward!r}: one of {REWARDS}")
+    learner = ThompsonLearner(best_share=best_share, penalty=penalty, reward=reward)
+    mean = UPLIFT_WARM_MEAN if reward == "uplift" else WARM_MEAN
     for segment, arms in playbook_arms(playbook).items():
         counts = learner.segments.setdefault(segment, Counts())
         for arm in arms:
-            counts.success[ARM_INDEX[arm]] += WARM_PSEUDO * WARM_MEAN
-            counts.failure[ARM_INDEX[arm]] += WARM_PSEUDO * (1 - WARM_MEAN)
+            counts.success[ARM_INDEX[arm]] += WARM_PSEUDO * mean
+            counts.failure[ARM_INDEX[arm]] += WARM_PSEUDO * (1 - mean)
     return learner
