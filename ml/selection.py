@@ -8,7 +8,7 @@ rate ranked invoices as well as it did, and a logistic regression better. So eve
    the training late share). No fitting; what a collector would say.
 2. ``logistic_regression`` — L2-regularised, on the same features: money columns log-scaled,
    missing values median-filled with a "was missing" indicator, everything standardised.
-3. ``xgboost`` — the pipeline's recipe (ml/training.py ``_fit``: shallow trees, rounds by early
+3. ``xgboost`` — the pipeline's recipe (ml/fitting.py ``fit_recipe``: shallow trees, rounds by early
    stopping on its own latest rows).
 
 The training rows are split by issue date: the earlier ``1 − VALIDATION_SHARE`` fit, the latest
@@ -138,9 +138,9 @@ def fit_candidate(kind: str, train: pd.DataFrame, issue_dates: pd.Series, names:
         return Candidate(kind, ["cust_late_share"], None, rate)
     if kind == "logistic_regression":
         return Candidate(kind, list(names), LinearScorer.fit(train, train["late"], names), rate)
-    from ml.training import _fit
+    from ml.fitting import fit_recipe
 
-    fitted = _fit(train.loc[:, [*names, "late"]], issue_dates, names)
+    fitted = fit_recipe(train.loc[:, [*names, "late"]], issue_dates, names)
     return Candidate(kind, list(names), fitted.model, rate)
 
 

@@ -1,7 +1,7 @@
 """Backtest: how well would the late-payment model have predicted our own customers?
 
 It evaluates the pipeline's own recipe — the same point-in-time features (ml/features.py), the
-same labels and time split (ml/labels.py), the same XGBoost fit (``ml.training.fit_on_split``) and
+same labels and time split (ml/labels.py), the same XGBoost fit (``ml.fitting.fit_on_split``) and
 the same payment-date rule (ml/payment_date.py) — on a canonical invoice frame from the warehouse
 or from an imported file (ml/backtest/inputs.py), next to two baselines measured on the same rows:
 the customer's prior late rate, and a logistic regression on the same features.
@@ -44,10 +44,10 @@ from ml.backtest.metrics import (
 )
 from ml.backtest.models import fit_split_models
 from ml.features import MODEL_FEATURES, features_at
+from ml.fitting import check_trainable, fit_on_split
 from ml.labels import DEFAULT_HORIZON_DAYS, TimeSplit, label_known_at, time_split
 from ml.payment_date import expected_payment_dates, fit_payment_date_rule
 from ml.payment_regressor import date_figures, interval_coverage
-from ml.training import check_trainable, fit_on_split
 
 log = get_logger(__name__)
 

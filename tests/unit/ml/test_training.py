@@ -10,17 +10,11 @@ import xgboost as xgb
 from ml_frames import D, behaviour_history, frame, invoice
 
 from cartera.errors import DataNotReadyError
-from ml import training
+from ml import fitting
 from ml.features import MODEL_FEATURES
-from ml.training import (
-    FALLBACK_ROUNDS,
-    PARAMS,
-    VALIDATION_SHARE,
-    TrainedModel,
-    model_id_for,
-    train_model,
-    validation_slice,
-)
+from ml.fitting import FALLBACK_ROUNDS, PARAMS, VALIDATION_SHARE, validation_slice
+from ml.recipe import TrainedModel, train_model
+from ml.training import model_id_for
 
 START = dt.date(2024, 7, 1)  # a year of history: enough for the split, quick to fit
 
@@ -65,7 +59,7 @@ def test_the_validation_slice_is_the_most_recent_fifth_of_the_rows() -> None:
 
 
 def test_the_rounds_are_chosen_on_the_training_sides_own_latest_invoices(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(training, "MIN_VALIDATION_ROWS", 20)
+    monkeypatch.setattr(fitting, "MIN_VALIDATION_ROWS", 20)
     trained = train_model(behaviour_history(customers=12, start=START), D)
     split_validation, refit_validation = trained.metrics["validation"], trained.metrics["validation_refit"]
     # Chosen inside the training side: nothing issued within the horizon before the cutoff, nor after it.
