@@ -94,11 +94,27 @@ def _approve_waiting_batch(dsn: str, as_of: dt.date, echo: Callable[[str], None]
     return True
 
 
+def _dags_test(
+    dag_id: str, instant: dt.datetime, env: dict[str, str], logs: Path, echo: Callable[[str], None]
+) -> float:
+    """Run one DAG with ``airflow dags test`` at its logical instant (its log in ``logs``); the seconds it took."""
+    from cartera.local import env as local_env
+    from cartera.progress import Heartbeat
+
+    t = time.monotonic()
+    local_env.airflow(
+        ["dags", "test", dag_id, instant.isoformat()],
+        env,
+        log_file=logs / f"dag-{dag_id}.log",
+        heartbeat=Heartbeat(f"{dag_id:<13}", echo=echo),
+    )
+    return time.monotonic() - t
+
+
 def run_demo(options: DemoOptions) -> DemoResult:
     from cartera.channels.fake_sendgrid import FakeSendGrid
     from cartera.db import init_warehouse
     from cartera.local import env as local_env
-    from cartera.progress import Heartbeat
     from cartera.synthetic import generate
 
     echo = options.echo
@@ -160,24 +176,10 @@ def run_demo(options: DemoOptions) -> DemoResult:
             instant = dt.datetime.combine(options.as_of, at, tzinfo=dt.UTC)
             if dag_id == "campaigns" and options.campaign_instant is not None:
                 instant = options.campaign_instant
-            t = time.monotonic()
-            local_env.airflow(
-                ["dags", "test", dag_id, instant.isoformat()],
-                env,
-                log_file=logs / f"dag-{dag_id}.log",
-                heartbeat=Heartbeat(f"{dag_id:<13}", echo=echo),
-            )
-            timings[dag_id] = time.monotonic() - t
+            timings[dag_id] = _dags_test(dag_id, instant, env, logs, echo)
             echo(f"  {dag_id:<13} ok  {timings[dag_id]:5.1f} s  (logical instant {instant.isoformat()})")
             if dag_id == "campaigns" and _approve_waiting_batch(env["CARTERA_DATABASE_URL"], options.as_of, echo):
-                t = time.monotonic()
-                local_env.airflow(
-                    ["dags", "test", dag_id, instant.isoformat()],
-                    env,
-                    log_file=logs / f"dag-{dag_id}.log",
-                    heartbeat=Heartbeat(f"{dag_id:<13}", echo=echo),
-                )
-                timings["campaigns_after_approval"] = time.monotonic() - t
+                timings["campaigns_after_approval"] = _dags_test(dag_id, instant, env, logs, echo)
                 echo(f"  {dag_id:<13} ok  {timings['campaigns_after_approval']:5.1f} s  (after the approval)")
             if dag_id == "campaigns" and loop is not None:
                 t = time.monotonic()
