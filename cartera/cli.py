@@ -13,6 +13,7 @@ from cartera.cli_batch import batch_app
 from cartera.cli_data import backtest, generate, import_
 from cartera.cli_guard import FailClosedGroup, free_text, parse_date, report_and_exit_code
 from cartera.cli_outbox import outbox_app
+from cartera.cli_portfolio import portfolio_app
 from cartera.cli_simulate import simulate_app
 from cartera.cli_strategy import strategy_app
 from cartera.collector_actions import HoldReason
@@ -32,6 +33,7 @@ app.add_typer(batch_app, name="batch")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(anomalies_app, name="anomalies")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(portfolio_app, name="portfolio")
 
 
 def _today() -> dt.date:
