@@ -1,7 +1,9 @@
 """The actions: a collector's entry on a customer (through cartera.collector_actions, the CLI's
-own functions), an alert confirmed or dismissed (cartera.alerts.set_status), a batch approved or
-rejected (cartera.campaigns.approval.decide). Each is a form POST, checked for CSRF and for the
-role it needs, and answered with a redirect back to the page (post/redirect/get)."""
+own functions), a customer given to a collector or unassigned (cartera.collector_assignments, as
+`cartera portfolio`), an alert confirmed or dismissed (cartera.alerts.set_status), a batch
+approved or rejected (cartera.campaigns.approval.decide). Each is a form POST, checked for CSRF
+and for the role it needs, and answered with a redirect back to the page (post/redirect/get) that
+keeps the filters the person had chosen."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from cartera import alerts, collector_actions
+from cartera import alerts, collector_actions, collector_assignments
 from cartera.dashboard import approvals
 from cartera.dashboard.guards import Admin, Collector, csrf_checked
+from cartera.dashboard.tables import STICKY, Filters
 from cartera.db import connect
 from cartera.errors import BadInputError
 from cartera.logs import get_logger
@@ -26,7 +29,9 @@ ACTIONS = ("call", "promise", "dispute_open", "dispute_close", "hold", "note", "
 
 def _back(request: Request, path: str, **params: str) -> RedirectResponse:
     base = request.scope.get("root_path", "")
-    return RedirectResponse(f"{base}{path}" + (f"?{urlencode(params)}" if params else ""), status_code=303)
+    kept = {k: v for k, v in Filters.from_query(request.query_params).query().items() if k in STICKY}
+    query = {**kept, **params}
+    return RedirectResponse(f"{base}{path}" + (f"?{urlencode(query)}" if query else ""), status_code=303)
 
 
 def _date(value: str | None, what: str) -> dt.date | None:
@@ -77,6 +82,28 @@ def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
         except BadInputError as exc:  # its message never echoes a personal value (cartera.resolve)
             return _back(request, f"/customers/{customer_id}", error=str(exc))
         _log.info("collector action %s recorded for customer %s", action, customer_id)
+        return _back(request, f"/customers/{customer_id}", ok=action)
+
+    @router.post("/customers/{customer_id}/collector", dependencies=[Depends(csrf_checked)])
+    def assign_collector(
+        customer_id: str,
+        request: Request,
+        principal: Admin,
+        action: Annotated[str, Form()] = "assign",
+        collector: Annotated[str, Form()] = "",
+    ) -> RedirectResponse:
+        now = dt.datetime.now(dt.UTC)
+        try:
+            with connect(dsn()) as conn:
+                if action == "unassign":
+                    collector_assignments.unassign(conn, [customer_id], at=now, by=principal.username)
+                elif action == "assign":
+                    collector_assignments.assign(conn, [customer_id], collector, at=now, by=principal.username)
+                else:
+                    raise BadInputError("the action is assign or unassign")
+        except BadInputError as exc:
+            return _back(request, f"/customers/{customer_id}", error=str(exc))
+        _log.info("customer %s %sed", customer_id, action)
         return _back(request, f"/customers/{customer_id}", ok=action)
 
     @router.post("/alerts/{alert_id}", dependencies=[Depends(csrf_checked)])

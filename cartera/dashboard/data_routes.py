@@ -29,7 +29,9 @@ def read_dataset(
     key: str,
     request: Request,
     dsn: Callable[[], str],
-) -> Table:
+) -> tuple[Table, Filters]:
+    """The table ``key`` with the request's filters, and those filters (as read: invalid values
+    dropped)."""
     if key not in datasets:
         raise HTTPException(status_code=404, detail=f"unknown table {key!r}; known: {sorted(datasets)}")
     role, read = datasets[key]
@@ -38,7 +40,7 @@ def read_dataset(
         raise ForbiddenError
     filters = replace(Filters.from_query(request.query_params), lang=lang_of(request))
     with connect(dsn()) as conn:
-        return read(conn, filters)
+        return read(conn, filters), filters
 
 
 def add_routes(
@@ -48,7 +50,7 @@ def add_routes(
 ) -> None:
     @router.get("/api/data/{key}")
     def api(key: str, request: Request) -> dict[str, Any]:
-        table = read_dataset(datasets, key, request, dsn)
+        table, _ = read_dataset(datasets, key, request, dsn)
         return {
             "key": table.key,
             "currency": table.currency,
@@ -64,9 +66,9 @@ def add_routes(
 
     @router.get("/export/{key}.xlsx")
     def export(key: str, request: Request) -> Response:
-        table = read_dataset(datasets, key, request, dsn)
+        table, filters = read_dataset(datasets, key, request, dsn)
         return Response(
-            to_xlsx(table, lang_of(request)),
+            to_xlsx(table, lang_of(request), filters),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="cartera-{table.key}.xlsx"'},
         )

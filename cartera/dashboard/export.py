@@ -1,6 +1,7 @@
 """Any table of the dashboard as an Excel workbook: the same rows the page shows, numbers as
 numbers (money with two decimals), dates as dates, instants in the books' zone (Excel has no
-time zones: the sheet says which)."""
+time zones: the sheet says which). Below the rows, the filters the rows honour and, where a
+filter could not apply, that it did not (a sheet travels without the page around it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from cartera.dashboard.i18n import word
-from cartera.dashboard.tables import Table
+from cartera.dashboard.tables import Filters, Table
 from cartera.run_dates import BOOKS_TZ
 
 _FORMATS = {
@@ -38,7 +39,19 @@ def _cell(value: object) -> object:
     return value
 
 
-def to_xlsx(table: Table, lang: str) -> bytes:
+def _filter_lines(table: Table, filters: Filters, lang: str) -> list[str]:
+    chosen = {k: v for k, v in filters.query().items() if k not in ("q", "customer", "invoice")}
+    lines = []
+    if chosen:
+        label = "Filtros" if lang == "es" else "Filters"
+        lines.append(f"{label}: " + ", ".join(f"{k}={v}" for k, v in chosen.items()))
+    not_filtered = [n.removeprefix("not_filtered:") for n in table.notes if n.startswith("not_filtered:")]
+    if not_filtered:
+        lines.append(word("not_filtered", lang) + " (" + ", ".join(not_filtered) + ")")
+    return lines
+
+
+def to_xlsx(table: Table, lang: str, filters: Filters | None = None) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -56,6 +69,8 @@ def to_xlsx(table: Table, lang: str) -> bytes:
     sheet.freeze_panes = "A2"
     note = "Horas en America/Mexico_City" if lang == "es" else "Times in America/Mexico_City"
     sheet.cell(row=sheet.max_row + 2, column=1, value=note)
+    for line in _filter_lines(table, filters, lang) if filters is not None else []:
+        sheet.cell(row=sheet.max_row + 1, column=1, value=line)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

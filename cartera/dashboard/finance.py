@@ -1,6 +1,12 @@
 """The finance dashboard's tables: KPI history, aging over time, outcomes of contact by channel,
-recovery and promises kept. Each function reads what exists: a KPI column another stage has not
-added yet is left out (and named in the table's notes), a mart never built is an empty table."""
+recovery and promises kept, the cash forecast. Each function reads what exists: a KPI column
+another stage has not added yet is left out (and named in the table's notes), a mart never built
+is an empty table.
+
+Under a filter that chooses customers (segment, country, collector: cartera.dashboard.scope), a
+figure kept per customer or invoice is filtered in the query; one the warehouse keeps only for the
+whole book is recomputed on those customers (finance_scoped) or, where it cannot be, left empty
+with a note saying the filter does not apply (``not_filtered:<what>``), never shown unfiltered."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import datetime as dt
 import psycopg
 from psycopg import sql
 
+from cartera.dashboard import finance_scoped, scope
 from cartera.dashboard.tables import Column, Filters, Table, columns_of, fetch, scalar
 
 # The KPI columns the dashboard knows, in the order shown; whichever exist are read.
@@ -37,14 +44,6 @@ KPI_SOURCES = (
 )
 THIRTEEN_MONTHS = 396
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91+")
-_SEGMENT_FILTER = (
-    "(%(segment)s::text is null or {customer} in (select customer_id from ml.customer_segments "
-    "where segment = %(segment)s and score_date = (select max(score_date) from ml.customer_segments)))"
-)
-
-
-def _segment_clause(column: str) -> sql.Composable:
-    return sql.SQL(_SEGMENT_FILTER).format(customer=sql.SQL(column))
 
 
 def _kpi_source(conn: psycopg.Connection) -> tuple[str, str, str, set[str]] | None:
@@ -64,11 +63,14 @@ def _kpi_source(conn: psycopg.Connection) -> tuple[str, str, str, set[str]] | No
 
 
 def kpi_history(conn: psycopg.Connection, f: Filters) -> Table:
-    """One row per day: every KPI column the warehouse has, over 13 months unless filtered."""
+    """One row per day: every KPI column the warehouse has, over 13 months unless filtered. Under
+    a filter that chooses customers, the AR KPIs of those customers by week (finance_scoped)."""
     source = _kpi_source(conn)
     if source is None:
         return Table("kpi_history", "ar_trend", [Column("day", "Fecha", "date")], [])
     schema, table, date_col, cols = source
+    if f.scoped:
+        return finance_scoped.kpi_history(conn, f.with_range(last_day(conn), THIRTEEN_MONTHS))
     present = [(k, kind) for k, kind in KPI_COLUMNS if k in cols]
     missing = [k for k in TILE_KEYS if k not in cols]
     last = scalar(
@@ -107,7 +109,7 @@ def aging_history(conn: psycopg.Connection, f: Filters) -> Table:
             from days d
             join intermediate.int_invoice_open_balance_periods_as_of p on d.day between p.valid_from and p.valid_to
             join marts.fct_invoices i on i.invoice_id = p.invoice_id
-            where (%(currency)s::text is null or i.currency = %(currency)s) and {segment}
+            where (%(currency)s::text is null or i.currency = %(currency)s) and {customers}
         )
         select day,
                sum(amount) filter (where days_past_due <= 0) as "current",
@@ -117,8 +119,8 @@ def aging_history(conn: psycopg.Connection, f: Filters) -> Table:
                sum(amount) filter (where days_past_due > 90) as "91+"
         from open_at group by day order by day
         """
-    ).format(amount=sql.SQL(amount), segment=_segment_clause("i.customer_id"))
-    params = {"to": f.date_to, "weeks": weeks, "currency": f.currency, "segment": f.segment}
+    ).format(amount=sql.SQL(amount), customers=scope.customers(f, "i.customer_id"))
+    params = {"to": f.date_to, "weeks": weeks, "currency": f.currency, **scope.params(f)}
     rows = fetch(conn, query, params)
     if not rows:
         return aging_latest(conn, f, key="aging_history")
@@ -139,18 +141,33 @@ def aging_latest(conn: psycopg.Connection, f: Filters, key: str = "aging_latest"
                sum({amount}) filter (where aging_bucket = '91+') as "91+"
         from marts.fct_open_items
         where as_of_date = (select max(as_of_date) from marts.fct_open_items)
-          and (%(currency)s::text is null or currency = %(currency)s) and {segment}
+          and (%(currency)s::text is null or currency = %(currency)s) and {customers}
         group by as_of_date
         """
-    ).format(amount=sql.SQL(amount), segment=_segment_clause("customer_id"))
-    rows = fetch(conn, query, {"currency": f.currency, "segment": f.segment})
+    ).format(amount=sql.SQL(amount), customers=scope.customers(f, "customer_id"))
+    rows = fetch(conn, query, {"currency": f.currency, **scope.params(f)})
     columns = [Column("day", "Fecha", "date"), *(Column(b, b, "money") for b in BUCKETS)]
     return Table(key, "aging_history", columns, rows, currency=f.currency or "MXN")
 
 
+_OUTCOME_COLUMNS = (
+    Column("week_start", "Semana", "date"),
+    Column("channel", "channel"),
+    Column("messages_sent", "messages", "int"),
+    Column("messages_bounced", "Rebotes / bounces", "int"),
+    Column("messages_opted_out", "Bajas / opt-outs", "int"),
+    Column("bounce_rate", "% rebote / bounce rate", "rate"),
+    Column("opt_out_rate", "% baja / opt-out rate", "rate"),
+    Column("reply_rate", "% respuesta / reply rate", "rate"),
+    Column("promise_kept_rate", "% promesas cumplidas / promises kept", "rate"),
+    Column("paid_after_contact_mxn", "Pagado tras contacto (MXN) / paid after contact", "money"),
+)
+
+
 def outcomes_by_channel(conn: psycopg.Connection, f: Filters) -> Table:
     """Per week and channel: messages sent, bounced and opted out, and the rates, from the weekly
-    contact KPI mart (counts rebuilt from the rates when the mart has only rates)."""
+    contact KPI mart (counts rebuilt from the rates when the mart has only rates); under a filter
+    that chooses customers, recomputed on their messages (finance_scoped)."""
     cols = columns_of(conn, "marts", "fct_contact_kpis_weekly")
     if not {"week_start", "channel", "messages_sent"} <= cols:
         return Table("outcomes_by_channel", "outcomes_by_channel", [], [])
@@ -167,6 +184,8 @@ def outcomes_by_channel(conn: psycopg.Connection, f: Filters) -> Table:
 
     last = scalar(conn, "select max(week_start) from marts.fct_contact_kpis_weekly")
     f = f.with_range(last, THIRTEEN_MONTHS)
+    if f.scoped:
+        return finance_scoped.outcomes_by_channel(conn, f, list(_OUTCOME_COLUMNS))
     query = sql.SQL(
         """
         select week_start, channel, messages_sent, {bounced} as messages_bounced,
@@ -187,19 +206,7 @@ def outcomes_by_channel(conn: psycopg.Connection, f: Filters) -> Table:
         paid=maybe("paid_after_contact_mxn"),
     )
     rows = fetch(conn, query, (f.date_from, f.date_to))
-    columns = [
-        Column("week_start", "Semana", "date"),
-        Column("channel", "channel"),
-        Column("messages_sent", "messages", "int"),
-        Column("messages_bounced", "Rebotes / bounces", "int"),
-        Column("messages_opted_out", "Bajas / opt-outs", "int"),
-        Column("bounce_rate", "% rebote / bounce rate", "rate"),
-        Column("opt_out_rate", "% baja / opt-out rate", "rate"),
-        Column("reply_rate", "% respuesta / reply rate", "rate"),
-        Column("promise_kept_rate", "% promesas cumplidas / promises kept", "rate"),
-        Column("paid_after_contact_mxn", "Pagado tras contacto (MXN) / paid after contact", "money"),
-    ]
-    return Table("outcomes_by_channel", "outcomes_by_channel", columns, rows)
+    return Table("outcomes_by_channel", "outcomes_by_channel", list(_OUTCOME_COLUMNS), rows)
 
 
 def recovery(conn: psycopg.Connection, f: Filters) -> Table:
@@ -218,7 +225,7 @@ def recovery(conn: psycopg.Connection, f: Filters) -> Table:
                coalesce(sum(paid_in_window_mxn), 0) / nullif(sum(named_open_amount_mxn), 0) as recovery_rate,
                {kept} as promise_kept_rate
         from marts.fct_message_outcomes
-        where sent_date between %(from)s and %(to)s and {segment}
+        where sent_date between %(from)s and %(to)s and {customers}
         group by 1 order by 1
         """
     ).format(
@@ -228,9 +235,9 @@ def recovery(conn: psycopg.Connection, f: Filters) -> Table:
             if promise
             else "null::numeric"
         ),
-        segment=_segment_clause("customer_id"),
+        customers=scope.customers(f, "customer_id"),
     )
-    rows = fetch(conn, query, {"from": f.date_from, "to": f.date_to, "segment": f.segment})
+    rows = fetch(conn, query, {"from": f.date_from, "to": f.date_to, **scope.params(f)})
     columns = [
         Column("week_start", "Semana", "date"),
         Column("messages", "messages", "int"),
@@ -245,7 +252,18 @@ def recovery(conn: psycopg.Connection, f: Filters) -> Table:
 def cash_forecast(conn: psycopg.Connection, f: Filters) -> Table:
     """The 13-week cash forecast (marts.fct_cash_forecast_weekly) of the latest as-of date: expected
     collections per week in MXN at the closing rate (or in one currency when filtered), with the
-    cumulative expectation and its p10/p90 timing interval."""
+    cumulative expectation and its p10/p90 timing interval. The mart forecasts the whole book
+    (per currency, with one error interval): under a filter that chooses customers the table is
+    empty, with the note ``not_filtered:cash_forecast``, rather than the book's figures."""
+    columns = [
+        Column("week_start", "Semana", "date"),
+        Column("expected", "Cobro esperado / expected collections", "money"),
+        Column("cumulative", "Acumulado esperado / cumulative expected", "money"),
+        Column("cumulative_low", "Acumulado p10 / cumulative p10", "money"),
+        Column("cumulative_high", "Acumulado p90 / cumulative p90", "money"),
+    ]
+    if f.scoped:
+        return Table("cash_forecast", "cash_forecast", columns, [], notes=["not_filtered:cash_forecast"])
     cols = columns_of(conn, "marts", "fct_cash_forecast_weekly")
     if not {"as_of_date", "week_start", "expected_collections_mxn"} <= cols:
         return Table("cash_forecast", "cash_forecast", [], [])
@@ -266,13 +284,6 @@ def cash_forecast(conn: psycopg.Connection, f: Filters) -> Table:
         high=sql.Identifier(f"cumulative_collections_high{suffix}"),
     )
     rows = fetch(conn, query, {"currency": f.currency})
-    columns = [
-        Column("week_start", "Semana", "date"),
-        Column("expected", "Cobro esperado / expected collections", "money"),
-        Column("cumulative", "Acumulado esperado / cumulative expected", "money"),
-        Column("cumulative_low", "Acumulado p10 / cumulative p10", "money"),
-        Column("cumulative_high", "Acumulado p90 / cumulative p90", "money"),
-    ]
     return Table("cash_forecast", "cash_forecast", columns, rows)
 
 

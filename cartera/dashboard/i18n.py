@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -35,6 +36,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "currency": ("Moneda", "Currency"),
     "all_mxn": ("Todas (en MXN)", "All (in MXN)"),
     "segment": ("Segmento", "Segment"),
+    "country": ("País", "Country"),
+    "collector": ("Cobrador", "Collector"),
+    "unassigned": ("Sin asignar", "Unassigned"),
     "all": ("Todos", "All"),
     "apply": ("Aplicar", "Apply"),
     "search": ("Buscar", "Search"),
@@ -42,6 +46,26 @@ _WORDS: dict[str, tuple[str, str]] = {
     "export": ("Exportar a Excel", "Export to Excel"),
     "nothing_yet": ("Sin datos todavía", "Nothing yet"),
     "column_missing": ("(este indicador aún no existe en el almacén)", "(this KPI is not in the warehouse yet)"),
+    "not_filtered": (
+        "El almacén calcula este indicador solo para toda la cartera: no se muestra filtrado por segmento, "
+        "país o cobrador. Quite esos filtros para verlo.",
+        "The warehouse computes this only for the whole book: it is not shown filtered by segment, country "
+        "or collector. Clear those filters to see it.",
+    ),
+    "weekly_under_filter": (
+        "Con filtro de segmento, país o cobrador: cifras de esos clientes al cierre de cada semana.",
+        "With a segment, country or collector filter: those customers' figures at the end of each week.",
+    ),
+    "own_portfolio": ("Su cartera asignada", "Your assigned portfolio"),
+    "no_portfolio": (
+        "No tiene clientes asignados: se muestran todos.",
+        "No customers are assigned to you: showing everyone's.",
+    ),
+    "show_all": ("Ver todos los clientes", "Show every customer"),
+    "show_mine": ("Ver mi cartera", "Show my portfolio"),
+    "assign_collector": ("Asignar cobrador", "Assign a collector"),
+    "assign": ("Asignar", "Assign"),
+    "unassign": ("Quitar asignación", "Unassign"),
     # KPI tiles
     "total_ar_mxn": ("Cartera total (MXN)", "Total AR (MXN)"),
     "overdue_ar_mxn": ("Cartera vencida (MXN)", "Overdue AR (MXN)"),
@@ -127,6 +151,12 @@ def word(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[1] if lang == "en" else pair[0]
+
+
+def country_label(code: str, lang: str) -> str:
+    """``MX · México``: the ISO code and the country's name in the page's language (CLDR)."""
+    name = Locale.parse(locale_of(lang)).territories.get(code)
+    return f"{code} · {name}" if name else code
 
 
 def locale_of(lang: str) -> str:

@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from cartera.collector_actions import CALL_OUTCOMES, HOLD_REASONS, OPT_OUT_CHANNELS
-from cartera.dashboard import approvals, charts, finance, health, workspace
+from cartera.dashboard import approvals, charts, finance, health, scope, workspace
 from cartera.dashboard.auth import Principal
 from cartera.dashboard.data_routes import lang_of
 from cartera.dashboard.guards import require
-from cartera.dashboard.i18n import fmt, word
-from cartera.dashboard.tables import SEGMENTS, Filters, Table
+from cartera.dashboard.i18n import country_label, fmt, word
+from cartera.dashboard.tables import ALL_COLLECTORS, SEGMENTS, STICKY, Filters, Table
 from cartera.db import connect
 
 NUMERIC = {"int", "num", "money", "pct", "rate", "days"}
@@ -53,6 +53,9 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
     principal: Principal = request.state.principal
     base = request.scope.get("root_path", "")
     query = {k: v for k, v in request.query_params.items() if k not in ("lang", "ok", "error")}
+    # The filters a person chose follow every link (navigation, drill-down, exports, the action
+    # forms, whose redirects carry them back): only valid ones, as Filters reads them.
+    sticky = {k: v for k, v in Filters.from_query(request.query_params).query().items() if k in STICKY}
 
     def t(key: str) -> str:
         return word(key, lang)
@@ -61,8 +64,11 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
         return fmt(value, kind, lang, currency)
 
     def link(path: str, **params: Any) -> str:
-        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        clean = {k: v for k, v in {**sticky, **params}.items() if v not in (None, "")}
         return f"{base}{path}" + (f"?{urlencode(clean)}" if clean else "")
+
+    def country_name(code: str) -> str:
+        return country_label(code, lang)
 
     html = (
         _environment()
@@ -71,6 +77,8 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
             t=t,
             f=f,
             link=link,
+            sticky=sticky,
+            country_name=country_name,
             base=base,
             lang=lang,
             other_lang="en" if lang == "es" else "es",
@@ -95,8 +103,12 @@ def _filters(request: Request) -> Filters:
 
 def _tiles(history: Table) -> list[dict[str, Any]]:
     present = {c.key for c in history.columns}
+    not_filtered = {n.removeprefix("not_filtered:") for n in history.notes if n.startswith("not_filtered:")}
     tiles = []
     for key, kind in TILES:
+        if key in not_filtered:
+            tiles.append({"key": key, "kind": kind, "missing": True, "not_filtered": True})
+            continue
         if key not in present:
             tiles.append({"key": key, "kind": kind, "missing": True})
             continue
@@ -129,6 +141,7 @@ def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
             recovery = finance.recovery(conn, f)
             forecast = finance.cash_forecast(conn, f)
             last_day = finance.last_day(conn)
+            choices = scope.choices(conn)
         shown = {
             "kpi_trend": charts.lines(
                 history,
@@ -150,6 +163,7 @@ def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
             "dashboard.html",
             filters=f,
             segments=SEGMENTS,
+            choices=choices,
             tiles=_tiles(history),
             last_day=last_day,
             charts=shown,
@@ -177,10 +191,21 @@ def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
     @router.get("/worklist", response_class=HTMLResponse)
     def worklist_page(request: Request) -> HTMLResponse:
         f = _filters(request)
+        principal: Principal = request.state.principal
+        own = None  # a collector's own portfolio: the worklist opens on it unless they chose a collector
         with connect(dsn()) as conn:
+            if principal.role == "collector":
+                size = scope.portfolio_size(conn, principal.username)
+                own = {"collector": principal.username, "customers": size}
+                if f.collector is None and size:
+                    f = replace(f, collector=principal.username)
             found = workspace.search(conn, f) if f.q else None
             listed = workspace.worklist(conn, f)
-        return _render(request, "worklist.html", filters=f, segments=SEGMENTS, found=found, worklist=listed)
+            choices = scope.choices(conn)
+        return _render(
+            request, "worklist.html", filters=f, segments=SEGMENTS, choices=choices, found=found, worklist=listed,
+            own=own, all_collectors=ALL_COLLECTORS,
+        )  # fmt: skip
 
     @router.get("/customers/{customer_id}", response_class=HTMLResponse)
     def customer_page(customer_id: str, request: Request) -> HTMLResponse:
@@ -194,11 +219,12 @@ def add_routes(router: APIRouter, dsn: Callable[[], str]) -> None:
                 workspace.customer_holds(conn, f),
                 workspace.customer_activity(conn, f),
             ]
+            collectors = scope.choices(conn).collectors
         if profile is None and not any(t.rows for t in tables):
             raise HTTPException(status_code=404, detail="no such customer")
         return _render(
             request, "customer.html", customer_id=customer_id, profile=profile or {}, tables=tables, filters=f,
-            call_outcomes=CALL_OUTCOMES, hold_reasons=HOLD_REASONS, channels=OPT_OUT_CHANNELS,
+            call_outcomes=CALL_OUTCOMES, hold_reasons=HOLD_REASONS, channels=OPT_OUT_CHANNELS, collectors=collectors,
         )  # fmt: skip
 
     @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)

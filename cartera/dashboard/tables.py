@@ -10,14 +10,34 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
+from cartera.collector_assignments import COLLECTOR_NAME
+
 SEGMENTS = ("new", "exemplary", "occasional", "at_risk", "chronic")
+# The collector filter's two values that name no collector: every customer (chosen explicitly, so
+# the worklist does not fall back to the collector's own portfolio) and the unassigned ones.
+ALL_COLLECTORS = "*"
+UNASSIGNED = "-"
+# Filters that follow a person from page to page (links, drill-down, exports, action redirects).
+STICKY = ("from", "to", "currency", "segment", "country", "collector")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _ID = re.compile(r"[A-Za-z0-9_.:/-]{1,64}")
+# CLDR's two-letter territories that are groupings or placeholders, not countries.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"})
+
+
+@lru_cache(maxsize=1)
+def iso_countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (from CLDR, through babel)."""
+    from babel import Locale
+
+    codes = [str(c) for c in Locale.parse("en").territories]
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
 
 
 @dataclass(frozen=True)
@@ -51,13 +71,17 @@ def json_value(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Filters:
-    """What a person chose: a date range, a currency (None: every currency, in MXN), a segment,
-    and for drill-downs the customer or invoice. Unknown or malformed values are dropped."""
+    """What a person chose: a date range, a currency (None: every currency, in MXN), the customers
+    to count (a segment, a country as ISO 3166-1 alpha-2, a collector's portfolio: a collector's
+    username, UNASSIGNED or ALL_COLLECTORS), and for drill-downs the customer or invoice. Unknown
+    or malformed values are dropped."""
 
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     currency: str | None = None
     segment: str | None = None
+    country: str | None = None
+    collector: str | None = None
     customer_id: str | None = None
     invoice_id: str | None = None
     q: str | None = None
@@ -73,6 +97,8 @@ class Filters:
 
         currency = params.get("currency", "").strip().upper()
         segment = params.get("segment", "").strip()
+        country = params.get("country", "").strip().upper()
+        collector = params.get("collector", "").strip()
         customer = params.get("customer", "").strip()
         invoice = params.get("invoice", "").strip()
         q = params.get("q", "").strip()[:64]
@@ -81,6 +107,10 @@ class Filters:
             date_to=day("to"),
             currency=currency if _CURRENCY.fullmatch(currency) else None,
             segment=segment if segment in SEGMENTS else None,
+            country=country if country in iso_countries() else None,
+            collector=collector
+            if collector in (ALL_COLLECTORS, UNASSIGNED) or COLLECTOR_NAME.fullmatch(collector)
+            else None,
             customer_id=customer if _ID.fullmatch(customer) else None,
             invoice_id=invoice if _ID.fullmatch(invoice) else None,
             q=q or None,
@@ -101,11 +131,25 @@ class Filters:
             "to": self.date_to.isoformat() if self.date_to else "",
             "currency": self.currency or "",
             "segment": self.segment or "",
+            "country": self.country or "",
+            "collector": self.collector or "",
             "customer": self.customer_id or "",
             "invoice": self.invoice_id or "",
             "q": self.q or "",
         }
         return {k: v for k, v in out.items() if v}
+
+    @property
+    def portfolio(self) -> str | None:
+        """The collector whose customers count (or UNASSIGNED); None: every customer."""
+        return None if self.collector in (None, ALL_COLLECTORS) else self.collector
+
+    @property
+    def scoped(self) -> list[str]:
+        """Which of the filters that choose customers are set (segment, country, collector): a
+        figure the warehouse keeps only for the whole book cannot honour them."""
+        chosen = {"segment": self.segment, "country": self.country, "collector": self.portfolio}
+        return [name for name, value in chosen.items() if value is not None]
 
 
 def columns_of(conn: psycopg.Connection, schema: str, table: str) -> set[str]:

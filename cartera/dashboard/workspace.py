@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from cartera.dashboard import scope
 from cartera.dashboard.tables import Column, Filters, Table, columns_of, fetch
 from cartera.errors import BadInputError
 from cartera.resolve import resolve_customer, resolve_invoice
@@ -35,9 +36,19 @@ def _name_expr(conn: psycopg.Connection, alias: str) -> sql.Composable:
     return sql.SQL("null::text")
 
 
+def _collector_expr(conn: psycopg.Connection, alias: str) -> sql.Composable:
+    if "collector" in columns_of(conn, "ops", "collector_assignments"):
+        return sql.SQL(
+            "(select collector from ops.collector_assignments a where a.customer_id = {}.customer_id "
+            "and a.ended_at is null)"
+        ).format(sql.Identifier(alias))
+    return sql.SQL("null::text")
+
+
 def worklist(conn: psycopg.Connection, f: Filters) -> Table:
     """Customers with overdue invoices on the latest day, by expected recovery, with why, the last
-    contact and the next allowed contact."""
+    contact and the next allowed contact; only the customers the segment, country and collector
+    filters choose (the page opens a collector's own portfolio: pages.worklist_page)."""
     amount = "o.open_amount" if f.currency else "o.open_amount_mxn"
     query = sql.SQL(
         """
@@ -46,7 +57,7 @@ def worklist(conn: psycopg.Connection, f: Filters) -> Table:
                    max(o.days_past_due) as oldest_days
             from marts.fct_open_items o
             where o.as_of_date = (select max(as_of_date) from marts.fct_open_items) and o.days_past_due > 0
-              and (%(currency)s::text is null or o.currency = %(currency)s)
+              and (%(currency)s::text is null or o.currency = %(currency)s) and {customers}
             group by o.customer_id
         ),
         segments as (
@@ -73,7 +84,7 @@ def worklist(conn: psycopg.Connection, f: Filters) -> Table:
             select customer_id, bool_or(until is null) as held, max(until) as held_until from ops.holds
             where released_at is null and (until is null or until > now()) group by customer_id
         )
-        select o.customer_id, {name} as customer_name, s.segment, s.risk_score, o.overdue_invoices,
+        select o.customer_id, {name} as customer_name, {collector} as collector, s.segment, s.risk_score, o.overdue_invoices,
                o.overdue_amount, o.oldest_days,
                coalesce(s.risk_score, 0.5) * o.overdue_amount * (1 + o.oldest_days / 30.0) as expected_recovery,
                s.reasons as segment_reasons, r.reasons as invoice_reasons,
@@ -89,12 +100,17 @@ def worklist(conn: psycopg.Connection, f: Filters) -> Table:
         left join last_call c using (customer_id)
         left join deferred d using (customer_id)
         left join holds h using (customer_id)
-        where (%(segment)s::text is null or s.segment = %(segment)s)
         order by expected_recovery desc nulls last, o.customer_id
         limit {limit}
         """
-    ).format(amount=sql.SQL(amount), name=_name_expr(conn, "o"), limit=sql.Literal(WORKLIST_LIMIT))
-    rows = fetch(conn, query, {"currency": f.currency, "segment": f.segment})
+    ).format(
+        amount=sql.SQL(amount),
+        name=_name_expr(conn, "o"),
+        collector=_collector_expr(conn, "o"),
+        limit=sql.Literal(WORKLIST_LIMIT),
+        customers=scope.customers(f, "o.customer_id"),
+    )
+    rows = fetch(conn, query, {"currency": f.currency, **scope.params(f)})
     for row in rows:
         row["reasons"] = "; ".join(
             part
@@ -105,6 +121,7 @@ def worklist(conn: psycopg.Connection, f: Filters) -> Table:
         Column("customer_id", "customer"),
         Column("customer_name", "Nombre / name"),
         Column("segment", "segment"),
+        Column("collector", "collector"),
         Column("risk_score", "Riesgo / risk", "num"),
         Column("overdue_invoices", "Vencidas / overdue", "int"),
         Column("overdue_amount", "Monto vencido / overdue amount", "money"),
@@ -152,9 +169,11 @@ def search(conn: psycopg.Connection, f: Filters) -> Table:
 
 
 def customer_profile(conn: psycopg.Connection, customer_id: str, lang: str) -> dict[str, Any] | None:
-    """The customer's header: id, name, RFC, state, zone, segment, risk and why."""
+    """The customer's header: id, name, RFC, country, state, zone, collector, segment, risk and why."""
     cols = columns_of(conn, "marts", "dim_customers")
-    wanted = [c for c in ("customer_name", "rfc", "state_code", "timezone", "credit_terms_days") if c in cols]
+    wanted = [
+        c for c in ("customer_name", "rfc", "country_code", "state_code", "timezone", "credit_terms_days") if c in cols
+    ]
     profile: dict[str, Any] = {"customer_id": customer_id}
     if wanted:
         rows = fetch(
@@ -172,6 +191,13 @@ def customer_profile(conn: psycopg.Connection, customer_id: str, lang: str) -> d
         "order by score_date desc limit 1",
         (customer_id,),
     )
+    assigned = fetch(
+        conn,
+        "select collector from ops.collector_assignments where customer_id = %s and ended_at is null",
+        (customer_id,),
+    )
+    if assigned:
+        profile["collector"] = assigned[0]["collector"]
     if seg:
         profile.update(segment=seg[0]["segment"], risk_score=seg[0]["risk_score"])
         profile["reasons"] = _reasons(seg[0]["reasons"], lang)

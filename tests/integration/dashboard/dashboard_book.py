@@ -1,7 +1,9 @@
 """A small company for the dashboard's tests and screenshots: twelve customers invoicing for ten
-months (MXN and USD, some paying late, one disputing), built into real marts by `dbt build` as of
-2026-11-24, then the rows other stages would write (scores and segments, models, KPI snapshots,
-quarantined rows, alerts, sent messages with policy decisions, and a batch waiting for approval).
+months (MXN and USD, some paying late, one disputing; ten in Mexico, two in the United States, one
+of which invoices in pesos), built into real marts by `dbt build` as of 2026-11-24, then the rows
+other stages would write (scores and segments, models, KPI snapshots, quarantined rows, alerts,
+sent messages with policy decisions, and a batch waiting for approval) and the collectors'
+portfolios (two collectors, two customers unassigned).
 
 A module with a unique name, shared by tests/integration/dashboard and tests/browser."""
 
@@ -9,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import random
 import sys
 from pathlib import Path
 
 import psycopg
 
+from cartera.collector_assignments import assign
 from cartera.config import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "tests" / "integration" / "dbt"))
@@ -28,16 +32,22 @@ CUSTOMERS = {
     "C01": ("Abarrotes del Norte", "ANO010101AB1", "SON", "America/Hermosillo", "exemplary", "MXN"),
     "C02": ("Ferretería La Paz", "FLP020202CD2", "BCS", "America/Mazatlan", "occasional", "MXN"),
     "C03": ("Distribuidora Maya", "DMA030303EF3", "ROO", "America/Cancun", "chronic", "MXN"),
-    "C04": ("Importadora Pacífico", "IPA040404GH4", "JAL", "America/Mexico_City", "occasional", "USD"),
+    "C04": ("Importadora Pacífico", "IPA040404GH4", "TX", "America/Chicago", "occasional", "USD"),
     "C05": ("Comercial Bajío", "CBA050505IJ5", "GTO", "America/Mexico_City", "chronic", "MXN"),
     "C06": ("Servicios Monterrey", "SMO060606KL6", "NLE", "America/Monterrey", "exemplary", "USD"),
     "C07": ("Papelería Central", "PCE070707MN7", "CMX", "America/Mexico_City", "at_risk", "MXN"),
-    "C08": ("Logística Tijuana", "LTI080808OP8", "BCN", "America/Tijuana", "chronic", "MXN"),
+    "C08": ("Logística San Diego", "LTI080808OP8", "CA", "America/Los_Angeles", "chronic", "MXN"),
     "C09": ("Agroinsumos Sinaloa", "ASI090909QR9", "SIN", "America/Mazatlan", "occasional", "MXN"),
     "C10": ("Textiles Puebla", "TPU101010ST0", "PUE", "America/Mexico_City", "at_risk", "MXN"),
     "C11": ("Farmacias Yucatán", "FYU111111UV1", "YUC", "America/Merida", "exemplary", "MXN"),
     "C12": ("Constructora Oaxaca", "COA121212WX2", "OAX", "America/Mexico_City", "chronic", "MXN"),
 }
+COUNTRIES = {"C04": "US", "C08": "US"}  # the others are in Mexico (MX)
+# The collectors' portfolios (their sign-in usernames; cobranza is `make up`'s collector user).
+PORTFOLIOS = {
+    "cobranza": ("C01", "C03", "C05", "C07", "C09"),
+    "lupita": ("C02", "C04", "C06", "C08", "C10"),
+}  # C11 and C12: unassigned
 LATE = {"exemplary": (0.05, 3), "occasional": (0.3, 15), "at_risk": (0.6, 35), "chronic": (0.9, 70)}
 PENDING_BATCH = "campaign-2026-11-24"
 
@@ -61,7 +71,7 @@ def raw_sql(seed: int = 11) -> str:
     customers, contacts, invoices, payments, allocations, disputes = [], [], [], [], [], []
     n = 0
     for cid, (name, rfc, state, _zone, behaviour, currency) in CUSTOMERS.items():
-        customers.append(("T", "erp", cid, name, rfc, "MX", state, 30, "2026-01-01"))
+        customers.append(("T", "erp", cid, name, rfc, COUNTRIES.get(cid, "MX"), state, 30, "2026-01-01"))
         contacts.append(
             ("T", "erp", f"K{cid}", cid, f"Contacto {cid}", f"cobranza@{cid.lower()}.example", "+525512345678",
              True, False, False, "es_MX", "email", "2026-01-01")
@@ -94,8 +104,9 @@ def raw_sql(seed: int = 11) -> str:
                      "precio", "open", AS_OF.isoformat())
                 )  # fmt: skip
             day += dt.timedelta(days=rng.randint(14, 28))
-    fx = [("T", "erp", (START - dt.timedelta(days=10) + dt.timedelta(days=d)).isoformat(), "USD", USD, "2026-01-01")
-          for d in range(0, 340, 1)]  # fmt: skip
+    # The peso moves around 18 per dollar, so AR at the closing rate differs from AR at issue rates.
+    fx = [("T", "erp", (START - dt.timedelta(days=10) + dt.timedelta(days=d)).isoformat(), "USD",
+           round(USD + 0.8 * math.sin(d / 20), 4), "2026-01-01") for d in range(0, 340, 1)]  # fmt: skip
     return "".join(
         [
             _insert("raw.customers", "load_id, source, customer_id, customer_name, rfc, country_code, state_code, "
@@ -171,6 +182,8 @@ def seed_after_build(dsn: str) -> None:
                 (key, kind, severity, summary, at, at),
             )
         _messages(conn, opened, at)
+        for collector, customer_ids in PORTFOLIOS.items():
+            assign(conn, customer_ids, collector, at=at - dt.timedelta(days=30), by="admin")
 
 
 SENT_BATCHES = (dt.date(2026, 10, 27), dt.date(2026, 11, 3), dt.date(2026, 11, 10), dt.date(2026, 11, 17))

@@ -53,7 +53,7 @@ def _paths(app: Any) -> list[tuple[str, str]]:
 def test_every_route_refuses_without_credentials_pages_redirect_to_airflows_login(fresh_db: str) -> None:
     app = create_app(lambda: fresh_db, auth=SharedSecretAuthenticator(SECRET, "/auth/login"))
     routes = _paths(app)
-    assert len(routes) >= 14
+    assert len(routes) >= 15 and ("POST", "/customers/C03/collector") in routes
     from fastapi.testclient import TestClient
 
     anonymous = TestClient(app)
