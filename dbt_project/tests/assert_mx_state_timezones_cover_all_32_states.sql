@@ -4,7 +4,9 @@ with state_timezones as (
 ),
 
 final as (
-    select count(*) as states from state_timezones having count(*) <> 32
+    select count(*) as states
+    from state_timezones
+    having count(*) <> 32
 )
 
 select * from final

@@ -9,7 +9,10 @@ known_timezones as (
 ),
 
 final as (
-    select state_timezones.*
+    select
+        state_timezones.state_code,
+        state_timezones.state_name,
+        state_timezones.timezone
     from state_timezones
     left join known_timezones on state_timezones.timezone = known_timezones.name
     where known_timezones.name is null

@@ -54,11 +54,13 @@ open_invoice_days as (
         balance_periods.open_amount_mxn as open_mxn_at_issue_rate
     from balance_periods
     cross join books
-    cross join lateral generate_series(
-        greatest(balance_periods.valid_from, books.data_through - {{ balance_days - 1 }}),
-        least(balance_periods.valid_to, books.data_through),
-        interval '1 day'
-    ) as balance_day
+    -- a set-returning function in FROM sees the items before it (Postgres: LATERAL is implied)
+    cross join
+        generate_series(
+            greatest(balance_periods.valid_from, books.data_through - {{ balance_days - 1 }}),
+            least(balance_periods.valid_to, books.data_through),
+            interval '1 day'
+        ) as balance_day
     where
         balance_periods.valid_to >= books.data_through - {{ balance_days - 1 }}
         and balance_periods.valid_from <= books.data_through
@@ -98,8 +100,10 @@ final as (
         books.data_through,
         {{ money('coalesce(balances_by_day.open_mxn_at_closing_rate, 0)') }} as open_mxn_at_closing_rate,
         {{ money('coalesce(balances_by_day.open_mxn_at_issue_rate, 0)') }} as open_mxn_at_issue_rate,
-        {{ money('coalesce(balances_by_day.open_mxn_at_closing_rate, 0) - coalesce(balances_by_day.open_mxn_at_issue_rate, 0)') }}
-            as fx_revaluation_mxn,
+        {{ money(
+            'coalesce(balances_by_day.open_mxn_at_closing_rate, 0)'
+            ~ ' - coalesce(balances_by_day.open_mxn_at_issue_rate, 0)'
+        ) }} as fx_revaluation_mxn,
         {{ money('coalesce(balances_by_day.overdue_mxn, 0)') }} as overdue_mxn,
         {{ money('coalesce(balances_by_day.open_mxn_at_closing_rate, 0) - coalesce(balances_by_day.overdue_mxn, 0)') }}
             as current_mxn,

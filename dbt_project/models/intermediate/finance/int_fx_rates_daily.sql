@@ -30,13 +30,14 @@ rate_validity as (
 
 foreign_rates_daily as (
     select
-        cast(calendar_day as date) as rate_date,
+        cast(calendar.calendar_day as date) as rate_date,
         rate_validity.currency,
         rate_validity.rate_to_mxn,
         rate_validity.published_rate_date
     from rate_validity
-    cross join lateral
-        generate_series(rate_validity.valid_from, rate_validity.valid_to, interval '1 day') as calendar_day
+    -- a set-returning function in FROM sees the items before it (Postgres: LATERAL is implied)
+    cross join
+        generate_series(rate_validity.valid_from, rate_validity.valid_to, interval '1 day') as calendar (calendar_day)
 ),
 
 -- MXN is the functional currency: 1 on every day, from ten years back (or the first published

@@ -41,8 +41,8 @@ touches as (
     inner join message_invoices
         on
             allocations.invoice_id = message_invoices.invoice_id
-            and message_invoices.sent_date <= payments.payment_date
-            and message_invoices.sent_date >= payments.payment_date - {{ window_days }}
+            and payments.payment_date >= message_invoices.sent_date
+            and payments.payment_date <= message_invoices.sent_date + {{ window_days }}
 ),
 
 ranked as (

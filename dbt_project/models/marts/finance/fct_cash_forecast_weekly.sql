@@ -51,7 +51,7 @@ latest_scores as (
         expected_payment_date
     from invoice_scores
     where score_date <= {{ as_of_date() }}
-    order by invoice_id, score_date desc
+    order by invoice_id asc, score_date desc
 ),
 
 -- The model's date where there is one, else the due date plus the customer's mean delay (all
@@ -116,24 +116,26 @@ errors as (
 ),
 
 -- An open invoice is collected on or after the as-of date: a date already past is rescheduled
--- `cash_forecast_overdue_reschedule_days` later (the rule ml/payment_date.py applies); the
--- early and late scenarios shift every expected date by the p10 and p90 errors.
-scenario_dates as (
+-- `cash_forecast_overdue_reschedule_days` later (the rule ml/payment_date.py applies).
+expected_dates as (
     select
         open_item_predictions.*,
-        expected.expected_date,
-        greatest(expected.expected_date + errors.error_days_p10, {{ as_of_date() }}) as early_date,
-        greatest(expected.expected_date + errors.error_days_p90, {{ as_of_date() }}) as late_date
+        case
+            when open_item_predictions.predicted_date < {{ as_of_date() }}
+                then {{ as_of_date() }} + {{ reschedule_days }}
+            else open_item_predictions.predicted_date
+        end as expected_date
     from open_item_predictions
+),
+
+-- The early and late scenarios shift every expected date by the p10 and p90 errors.
+scenario_dates as (
+    select
+        expected_dates.*,
+        greatest(expected_dates.expected_date + errors.error_days_p10, {{ as_of_date() }}) as early_date,
+        greatest(expected_dates.expected_date + errors.error_days_p90, {{ as_of_date() }}) as late_date
+    from expected_dates
     cross join errors
-    cross join lateral (
-        select
-            case
-                when open_item_predictions.predicted_date < {{ as_of_date() }}
-                    then {{ as_of_date() }} + {{ reschedule_days }}
-                else open_item_predictions.predicted_date
-            end as expected_date
-    ) as expected
 ),
 
 forecast_weeks as (
@@ -182,11 +184,11 @@ weekly_amounts as (
 cumulative as (
     select
         weekly_amounts.*,
-        sum(expected_collections) over currency_weeks as cumulative_expected_collections,
-        sum(late_collections) over currency_weeks as cumulative_collections_low,
-        sum(early_collections) over currency_weeks as cumulative_collections_high
+        sum(weekly_amounts.expected_collections) over currency_weeks as cumulative_expected_collections,
+        sum(weekly_amounts.late_collections) over currency_weeks as cumulative_collections_low,
+        sum(weekly_amounts.early_collections) over currency_weeks as cumulative_collections_high
     from weekly_amounts
-    window currency_weeks as (partition by currency order by week_number)
+    window currency_weeks as (partition by weekly_amounts.currency order by weekly_amounts.week_number)
 ),
 
 final as (

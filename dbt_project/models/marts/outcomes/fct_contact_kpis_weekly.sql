@@ -66,19 +66,20 @@ final as (
         cast(message_counts.messages_bounced as integer) as messages_bounced,
         cast(message_counts.messages_replied as integer) as messages_replied,
         cast(message_counts.messages_opted_out as integer) as messages_opted_out,
-        cast(message_counts.messages_delivered::numeric / message_counts.messages_sent as numeric(7, 4))
+        cast(cast(message_counts.messages_delivered as numeric) / message_counts.messages_sent as numeric(7, 4))
             as delivery_rate,
-        cast(message_counts.messages_bounced::numeric / message_counts.messages_sent as numeric(7, 4))
+        cast(cast(message_counts.messages_bounced as numeric) / message_counts.messages_sent as numeric(7, 4))
             as bounce_rate,
-        case when message_counts.channel = 'email' then
-            cast(
-                message_counts.messages_opened::numeric / nullif(message_counts.messages_delivered, 0)
-                as numeric(7, 4)
-            )
+        case
+            when message_counts.channel = 'email'
+                then cast(
+                    cast(message_counts.messages_opened as numeric) / nullif(message_counts.messages_delivered, 0)
+                    as numeric(7, 4)
+                )
         end as open_rate,
-        cast(message_counts.messages_replied::numeric / message_counts.messages_sent as numeric(7, 4))
+        cast(cast(message_counts.messages_replied as numeric) / message_counts.messages_sent as numeric(7, 4))
             as reply_rate,
-        cast(message_counts.messages_opted_out::numeric / message_counts.messages_sent as numeric(7, 4))
+        cast(cast(message_counts.messages_opted_out as numeric) / message_counts.messages_sent as numeric(7, 4))
             as opt_out_rate,
         cast(coalesce(last_touch_payments.payments_after_contact, 0) as integer) as payments_after_contact,
         'MXN' as currency,
@@ -87,7 +88,7 @@ final as (
         cast(coalesce(promises.promises_kept, 0) as integer) as promises_kept,
         cast(coalesce(promises.promises_broken, 0) as integer) as promises_broken,
         cast(
-            promises.promises_kept::numeric / nullif(promises.promises_kept + promises.promises_broken, 0)
+            cast(promises.promises_kept as numeric) / nullif(promises.promises_kept + promises.promises_broken, 0)
             as numeric(7, 4)
         ) as promise_kept_rate
     from message_counts

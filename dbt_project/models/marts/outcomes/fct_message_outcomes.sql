@@ -79,7 +79,7 @@ opted_out as (
         on
             messages.customer_id = opt_outs.customer_id
             and opt_outs.opted_out_channel in (messages.channel, 'all')
-            and opt_outs.opted_out_at >= messages.sent_at
+            and messages.sent_at <= opt_outs.opted_out_at
             and opt_outs.opted_out_at < messages.sent_at + interval '{{ opt_out_days }} days'
 ),
 
