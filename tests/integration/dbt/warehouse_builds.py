@@ -29,8 +29,9 @@ def query(dsn: str, sql_text: str, params: tuple[Any, ...] = ()) -> list[dict[st
         return cur.fetchall()
 
 
-def dbt_build(dsn: str, *, as_of: str, work_dir: Path) -> Any:
-    """`dbt build` of dbt_project/ against the database of `dsn`, as of `as_of`.
+def dbt_build(dsn: str, *, as_of: str | None, work_dir: Path) -> Any:
+    """`dbt build` of dbt_project/ against the database of `dsn`, as of `as_of` (None: without the
+    var, which the project refuses).
 
     Credentials reach the project's own profiles.yml through the CARTERA_PG* variables, exactly as
     when someone runs `dbt build --profiles-dir .` by hand."""
@@ -51,7 +52,7 @@ def dbt_build(dsn: str, *, as_of: str, work_dir: Path) -> Any:
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(work_dir / "target"),
         "--log-path", str(work_dir / "logs"),
-        "--vars", f'{{"as_of_date": "{as_of}"}}',
+        *(["--vars", f'{{"as_of_date": "{as_of}"}}'] if as_of is not None else []),
         "--no-use-colors",
         # no dbt.log: dbt reopens its file handler on every in-process invocation without closing
         # the previous one (an unclosed-file ResourceWarning, an error under pytest); the run's
