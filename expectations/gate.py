@@ -63,13 +63,14 @@ def run_gate(
     entity: str,
     frame: pd.DataFrame,
     *,
-    upper_bound: dt.datetime | dt.date | None = None,
+    upper_bound: dt.datetime | dt.date,
     max_rejected_share: float | None = None,
 ) -> GateResult:
     """Validate `frame` (the canonical columns of raw.<entity>) and split it into good and rejected.
 
-    `upper_bound` is the load's upper bound: no document may be dated after it (default: today,
-    UTC, for ad-hoc use; the ingest always passes its own). `max_rejected_share` overrides the
+    `upper_bound` is the load's upper bound, from the caller's business date or run instant: no
+    document may be dated after its (UTC) day. There is no default: the gate never reads the clock,
+    so re-running a past load judges it as it was judged then. `max_rejected_share` overrides the
     suite's or the default threshold.
     """
     import pandas as pd
@@ -138,9 +139,7 @@ def _threshold(override: float | None, suite_default: float | None) -> float:
     return limit
 
 
-def _latest_date(upper_bound: dt.datetime | dt.date | None) -> dt.date:
-    if upper_bound is None:
-        return dt.datetime.now(dt.UTC).date()
+def _latest_date(upper_bound: dt.datetime | dt.date) -> dt.date:
     if isinstance(upper_bound, dt.datetime):
         return upper_bound.astimezone(dt.UTC).date() if upper_bound.tzinfo else upper_bound.date()
     return upper_bound

@@ -90,6 +90,33 @@ def test_an_issue_date_outside_2000_to_the_upper_bound_is_rejected(issue_date: d
     assert rejected_rules(result.rejected) == {1: {"issue_date_sane"}}
 
 
+def test_the_gate_has_no_date_of_its_own_and_needs_the_callers() -> None:
+    with pytest.raises(TypeError, match="upper_bound"):
+        run_gate("invoices", invoices(3))  # type: ignore[call-arg]
+
+
+def test_a_document_is_judged_against_the_callers_day_not_the_clocks() -> None:
+    # Re-running a load of 2020-01-10: an invoice issued on 2020-01-20 was in the future then,
+    # whatever the clock says now; and one issued in 2031 passes a load dated 2031.
+    past = run_gate(
+        "invoices",
+        invoices(
+            2,
+            row1={"issue_date": dt.date(2020, 1, 5), "due_date": dt.date(2020, 2, 4)},
+            row2={"issue_date": dt.date(2020, 1, 20), "due_date": dt.date(2020, 2, 19)},
+        ),
+        upper_bound=dt.date(2020, 1, 10),
+        max_rejected_share=LENIENT,
+    )
+    assert rejected_rules(past.rejected) == {2: {"issue_date_sane"}}
+    future = run_gate(
+        "invoices",
+        invoices(1, row1={"issue_date": dt.date(2031, 3, 1), "due_date": dt.date(2031, 3, 31)}),
+        upper_bound=dt.datetime(2031, 3, 2, 6, tzinfo=dt.UTC),
+    )
+    assert future.passed and future.rejected.empty
+
+
 def test_duplicate_keys_reject_every_copy() -> None:
     result = run_gate("invoices", invoices(4, row4={"invoice_id": "1"}), upper_bound=UPPER, max_rejected_share=LENIENT)
     assert rejected_rules(result.rejected) == {1: {"invoice_id_unique"}, 4: {"invoice_id_unique"}}
