@@ -95,7 +95,7 @@ def test_finance_signs_in_with_airflows_login_and_sees_every_chart(
     _wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith("Tablero"))
 
 
-def test_finance_filters_by_currency_and_dates(driver: Any, airflow_url: str) -> None:
+def test_finance_filters_by_currency_dates_and_country(driver: Any, airflow_url: str, screenshots: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
@@ -109,6 +109,26 @@ def test_finance_filters_by_currency_and_dates(driver: Any, airflow_url: str) ->
     charts_drawn(driver)
     export = driver.find_element(By.CSS_SELECTOR, "a[data-export=aging_history]").get_attribute("href")
     assert "currency=USD" in export and "from=2026-08-01" in export
+    # A country: the bar offers those of the customers; the choice follows to the worklist and its drill-down.
+    form = driver.find_element(By.ID, "filters")
+    Select(form.find_element(By.NAME, "currency")).select_by_value("")
+    Select(form.find_element(By.NAME, "country")).select_by_visible_text("US · Estados Unidos")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _wait(driver, lambda d: "country=US" in d.current_url)
+    assert driver.find_element(By.ID, "scoped-note")
+    assert driver.find_element(By.ID, "not-filtered-cash_forecast")  # the book's forecast is not shown as theirs
+    assert {"chart-ar_trend", "chart-aging_history"} <= set(charts_drawn(driver))
+    no_csp_violations(driver)
+    screenshot(driver, screenshots, "dashboard-country")
+    driver.find_element(By.CSS_SELECTOR, "header nav a[href*='/worklist']").click()
+    _wait(driver, lambda d: "/cartera/worklist" in d.current_url and "country=US" in d.current_url)
+    assert Select(driver.find_element(By.ID, "filter-country")).first_selected_option.get_attribute("value") == "US"
+    customers = driver.find_elements(By.CSS_SELECTOR, "#table-worklist tbody tr td:first-child a")
+    assert [c.text for c in customers] == ["C08"]  # the one US customer with overdue invoices
+    customers[0].click()
+    _wait(driver, lambda d: "/cartera/customers/C08" in d.current_url and "country=US" in d.current_url)
+    export = driver.find_element(By.CSS_SELECTOR, "a[data-export=customer_invoices]").get_attribute("href")
+    assert "country=US" in export
 
 
 def test_any_table_downloads_as_xlsx_in_the_signed_in_session(driver: Any, airflow_url: str) -> None:
