@@ -13,7 +13,9 @@ Each run then clears raw, quarantine and the load records (not the ERP) and meas
 - the full ingest (every entity up to the day before the last window) against a plain COPY of the
   same rows, ERP → raw, piped through the client (COPY TO STDOUT → COPY FROM STDIN);
 - an incremental day: the ERP's own newest writes (the last days whose rows are ≥ 0.5 % of the
-  book) landed by the same ingest, against the full ingest;
+  book) landed by the same ingest, against the full ingest; it runs on raw as the COPY baseline
+  left it (the same rows), with each watermark at its entity's newest row, so a full ingest
+  killed at the timeout still leaves a book for the day and the later stages;
 - `dbt build` after the day, then again on unchanged raw (no model is incremental yet);
 - training (``train_and_register``) against one XGBoost fit of the stored model's parameters and
   rounds on its training matrix; scoring (``score_open_items``) against the champion booster's
@@ -96,6 +98,21 @@ def reset_raw(dsn: str) -> None:
         conn.execute(sql.SQL("truncate {}").format(sql.SQL(", ").join(tables)))
 
 
+def set_watermarks(dsn: str) -> None:
+    """Each entity's watermark at the newest updated_at in raw, as a load of those rows leaves it."""
+    from cartera.raw_contract import ENTITIES
+
+    with psycopg.connect(dsn) as conn:
+        for entity in ENTITIES:
+            conn.execute(
+                sql.SQL(
+                    "insert into ops.ingest_watermarks (source, entity, watermark) "
+                    "select 'erp', %s, max(updated_at) from {} having max(updated_at) is not null"
+                ).format(sql.Identifier("raw", entity)),
+                (entity,),
+            )
+
+
 def day_window(dsn: str) -> tuple[dt.datetime, dt.datetime, int, int]:
     """(upper bound of the full load, of the day, rows in the day, rows in all): the day is the
     ERP's last writes going back whole days until they are ≥ INCREMENT_SHARE of every row."""
@@ -166,9 +183,11 @@ def run(
     groups: tuple[str, ...] = GROUPS,
     timeout: float | None = None,
     earlier: dict[str, Any] | None = None,
+    save: Path | None = None,
 ) -> dict[str, Any]:
     """Run the `groups` of tasks in order (each needs the ones before it to have run once on the
-    book); figures of `earlier` runs on the same book are kept for the groups not run."""
+    book); figures of `earlier` runs on the same book are kept for the groups not run. With `save`,
+    the figures so far are written there after each group (a long run killed midway keeps them)."""
     dsn, counts = prepare(_server_dsn(), database, customers, months)
     r: dict[str, Any] = dict(earlier or {})
     r.update({"customers": customers, "months": months, "database": database, "counts": counts})
@@ -179,27 +198,41 @@ def run(
         full_upper, day_upper, day_rows, total_rows = day_window(dsn)
         r["day"] = {"from": full_upper.isoformat(), "to": day_upper.isoformat(), "rows": day_rows, "total": total_rows}
         reset_raw(dsn)
-        r["copy_baseline"] = run_task("copy_baseline", dsn, timeout, upper=full_upper)
-        reset_raw(dsn)
         r["ingest_full"] = run_task("ingest", dsn, timeout, upper=full_upper)
+        # The day and the later stages run on the baseline's rows (the same rows; a killed full
+        # ingest would leave some entities out): raw as COPY landed it, watermarks at its newest.
+        reset_raw(dsn)
+        r["copy_baseline"] = run_task("copy_baseline", dsn, timeout, upper=full_upper)
+        set_watermarks(dsn)
         r["ingest_day"] = run_task("ingest", dsn, timeout, upper=day_upper)
+    _save(save, r)
     if "dbt" in groups:
         with tempfile.TemporaryDirectory() as work:
             r["dbt_build"] = run_task("dbt_build", dsn, timeout, work=work)
             r["dbt_rerun"] = run_task("dbt_build", dsn, timeout, work=work)
+    _save(save, r)
     if "train" in groups:
         r["train"] = run_task("train", dsn, timeout)
         r["train_baseline"] = run_task("train_baseline", dsn, timeout)
+    _save(save, r)
     if "score" in groups:
         r["score"] = run_task("score", dsn, timeout)
         r["score_baseline"] = run_task("score_baseline", dsn, timeout)
+    _save(save, r)
     if "campaigns" in groups:
         r["campaign_playbook"] = run_task("campaign_playbook", dsn, timeout)
         r["campaign_build"] = run_task("campaign_build", dsn, timeout)
+    _save(save, r)
     if "pages" in groups:
         r["pages"] = run_task("pages", dsn, timeout, requests=requests)
     r["machine"] = machine()
+    _save(save, r)
     return r
+
+
+def _save(path: Path | None, r: dict[str, Any]) -> None:
+    if path is not None:
+        path.write_text(json.dumps({**r, "machine": machine()}, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 def _count(task: dict[str, Any] | None, key: str = "rows") -> str:
@@ -356,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
         if (earlier.get("customers"), earlier.get("months")) != (args.customers, args.months):
             earlier = None
     r = run(args.customers, args.months, database, args.requests, groups=tuple(args.only), timeout=args.timeout,
-            earlier=earlier)  # fmt: skip
+            earlier=earlier, save=args.raw)  # fmt: skip
     rows = measures(r)
     if args.raw is not None:
         args.raw.write_text(json.dumps(r, indent=2, default=str) + "\n", encoding="utf-8")
