@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -130,9 +131,10 @@ def copy_rows(conn: psycopg.Connection, entity: str, frame: pd.DataFrame, *, loa
         columns=sql.SQL(", ").join(sql.Identifier(c) for c in ("load_id", "source", *columns)),
     )
     count = 0
+    bookkeeping = (load_id, source)
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        for values in frame.loc[:, list(columns)].itertuples(index=False, name=None):
-            copy.write_row((load_id, source, *(_plain(v) for v in values)))
+        for values in zip(*(_plain_column(frame[c]) for c in columns), strict=True):
+            copy.write_row(bookkeeping + values)
             count += 1
     return count
 
@@ -146,6 +148,20 @@ def _forget_earlier_attempt(conn: psycopg.Connection, entity: str, this_load: st
     delete_rejected(conn, this_load)
     if earlier[0]:
         conn.execute(sql.SQL("delete from {} where load_id = %s").format(sql.Identifier("raw", entity)), (this_load,))
+
+
+# Values COPY writes as they are: what the ERP's frames hold (dtype object, Python values).
+_PLAIN_TYPES = frozenset({str, int, float, bool, Decimal, dt.date, dt.datetime, type(None)})
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """The column's values as :func:`_plain` makes them, a column at a time: missing markers are
+    found by one ``isna`` over the column and the per-value check is a type lookup, so a frame of
+    Python values (the ERP's) costs a list copy, not a pandas call per value."""
+    values = column.tolist()
+    for position in column.isna().to_numpy().nonzero()[0]:
+        values[position] = None
+    return [v if type(v) in _PLAIN_TYPES else _plain(v) for v in values]
 
 
 def _plain(value: Any) -> Any:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from cartera.loading.quarantine import _dumps
-from cartera.loading.raw_loader import _plain
+from cartera.loading.raw_loader import _plain, _plain_column
 from cartera.raw_contract import ENTITIES, raw_columns
 
 
@@ -33,6 +33,24 @@ from cartera.raw_contract import ENTITIES, raw_columns
 def test_copy_values_are_python_scalars_and_missing_is_none(value: object, expected: object) -> None:
     plain = _plain(value)
     assert plain == expected and type(plain) is type(expected)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series([None, float("nan"), pd.NaT, pd.NA, np.int64(30), Decimal("1.10"), dt.date(2025, 5, 1), "F"],
+                  dtype=object),
+        pd.Series([1.5, float("nan"), 2.0]),
+        pd.Series([1, 2, 3], dtype="int64"),
+        pd.Series([True, False]),
+        pd.Series(pd.to_datetime(["2025-05-01T12:00:00Z", None])),
+        pd.Series(["a", None], dtype="string"),
+    ],
+)  # fmt: skip
+def test_a_column_at_a_time_gives_what_each_value_gives(column: pd.Series) -> None:
+    by_column = _plain_column(column)
+    by_value = [_plain(v) for v in column.astype(object)]
+    assert by_column == by_value and [type(v) for v in by_column] == [type(v) for v in by_value]
 
 
 def test_timestamps_become_aware_datetimes() -> None:
