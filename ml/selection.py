@@ -32,6 +32,7 @@ import pandas as pd
 
 from ml.backtest.metrics import auc_or_none
 from ml.calibration import Calibrator, expected_calibration_error, fit_calibrator, log_loss
+from ml.fitting import fit_recipe, validation_slice
 from ml.history import LATE_SHARE_HALF_LIVES, decayed_share_name
 
 CANDIDATES = ("prior_late_rate", "logistic_regression", "xgboost")  # simplest first
@@ -42,13 +43,8 @@ LOGISTIC_C = 0.5  # inverse L2 strength on standardised features
 
 
 def latest_window(issue_dates: pd.Series, share: float = VALIDATION_SHARE) -> np.ndarray:
-    """True for the latest ``share`` of rows by issue date (stable on ties)."""
-    order = np.argsort(pd.to_datetime(issue_dates).to_numpy(), kind="stable")
-    n_val = int(round(len(order) * share))
-    mask = np.zeros(len(order), dtype=bool)
-    if n_val:
-        mask[order[len(order) - n_val :]] = True
-    return mask
+    """True for the latest ``share`` of rows by issue date (stable on ties), by position."""
+    return np.asarray(validation_slice(pd.Series(pd.to_datetime(issue_dates).to_numpy()), share), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -138,8 +134,6 @@ def fit_candidate(kind: str, train: pd.DataFrame, issue_dates: pd.Series, names:
         return Candidate(kind, ["cust_late_share"], None, rate)
     if kind == "logistic_regression":
         return Candidate(kind, list(names), LinearScorer.fit(train, train["late"], names), rate)
-    from ml.fitting import fit_recipe
-
     fitted = fit_recipe(train.loc[:, [*names, "late"]], issue_dates, names)
     return Candidate(kind, list(names), fitted.model, rate)
 
