@@ -1,10 +1,10 @@
-"""Training on in-memory frames: metrics, determinism, and refusing too little history."""
+"""The training recipe on in-memory frames: metrics, determinism, the rounds chosen on the
+training side's latest rows, and refusing too little history."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 import xgboost as xgb
 from ml_frames import D, behaviour_history, frame, invoice
@@ -12,9 +12,8 @@ from ml_frames import D, behaviour_history, frame, invoice
 from cartera.errors import DataNotReadyError
 from ml import fitting
 from ml.features import MODEL_FEATURES
-from ml.fitting import FALLBACK_ROUNDS, PARAMS, VALIDATION_SHARE, validation_slice
+from ml.fitting import FALLBACK_ROUNDS, PARAMS, VALIDATION_SHARE
 from ml.recipe import TrainedModel, train_model
-from ml.training import model_id_for
 
 START = dt.date(2024, 7, 1)  # a year of history: enough for the split, quick to fit
 
@@ -46,16 +45,6 @@ def test_too_little_labelled_history_is_refused_with_the_counts() -> None:
     )
     with pytest.raises(DataNotReadyError, match="found 10 with 1 outcome"):
         train_model(rows, D)
-
-
-def test_model_ids_are_one_per_business_date() -> None:
-    assert model_id_for(D) == "late_payment_20250630"
-
-
-def test_the_validation_slice_is_the_most_recent_fifth_of_the_rows() -> None:
-    dates = pd.Series(pd.to_datetime([f"2025-01-{d:02d}" for d in (9, 1, 10, 3, 7, 2, 8, 4, 6, 5)]))
-    held_out = validation_slice(dates)
-    assert sorted(dates[held_out].dt.day) == [9, 10]
 
 
 def test_the_rounds_are_chosen_on_the_training_sides_own_latest_invoices(monkeypatch: pytest.MonkeyPatch) -> None:
