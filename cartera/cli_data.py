@@ -12,11 +12,12 @@ from typing import Annotated, Literal
 import typer
 
 from cartera.cli_guard import parse_date
+from cartera.run_dates import command_instant
 
 
 def _today() -> dt.date:
-    # The CLI is the one place allowed to read the clock: it turns "now" into an explicit date.
-    return dt.datetime.now(dt.UTC).date()
+    # The command's entry turns "now" into an explicit date, passed down from here.
+    return command_instant().date()
 
 
 def generate(
@@ -182,8 +183,10 @@ def import_(
     if source is not None and not _SOURCE_NAME.fullmatch(source):
         raise typer.BadParameter("letters, digits, '_', '.' or '-', at most 40", param_hint="'--source'")
     settings = with_options(load_mapping(mapping), currency=currency, country=country)
+    # The import's instant, read once here: it stamps the rows and bounds their dates to its day.
+    imported_at = command_instant()
     if dry_run:
-        parsed = read_invoice_file(file, settings)
+        parsed = read_invoice_file(file, settings, as_of=imported_at.date())
         typer.echo(f"file {file.name}: {len(parsed.invoices)} invoices readable, {len(parsed.rejects)} rows rejected")
         typer.echo("columns: " + ", ".join(f"{ours} <- {theirs!r}" for ours, theirs in parsed.mapping.items()))
         shown = set(parsed.columns.notes()) if parsed.columns else set()
@@ -200,7 +203,14 @@ def import_(
         if len(parsed.rejects) > 20:
             typer.echo(f"  … and {len(parsed.rejects) - 20} more")
         return
-    summary = import_file(_local_warehouse(), file, settings, source=source, max_rejected_share=max_rejected_share)
+    summary = import_file(
+        _local_warehouse(),
+        file,
+        settings,
+        imported_at=imported_at,
+        source=source,
+        max_rejected_share=max_rejected_share,
+    )
     if summary.already_imported:
         typer.echo(f"file {file.name}: this exact content was imported before ({summary.load_id}); nothing loaded")
         return

@@ -1,5 +1,6 @@
 """The business date ("as of") and the instant of a DAG run, derived from the run, never from
-the wall clock. A person can rerun any day by passing the `as_of` param (YYYY-MM-DD)."""
+the wall clock. A person can rerun any day by passing the `as_of` param (YYYY-MM-DD). A CLI
+command with no run reads the clock here, once, through `command_instant`."""
 
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ def as_of_date(context: dict[str, Any]) -> dt.date:
     if explicit:
         return dt.date.fromisoformat(str(explicit))
     return run_instant(context).astimezone(BOOKS_TZ).date()
+
+
+def command_instant() -> dt.datetime:
+    """The instant a person's command runs (UTC), for a CLI command that has no run to take it
+    from. This and the run's context above are the only sources of "now": the command resolves it
+    once at its entry and passes it (or a date derived from it) down; nothing below reads the clock."""
+    return dt.datetime.now(dt.UTC)
 
 
 def end_of_day_utc(day: dt.date) -> dt.datetime:

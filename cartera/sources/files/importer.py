@@ -91,17 +91,23 @@ def import_file(
     path: Path | str,
     mapping: FileMapping | Path | str | None = None,
     *,
+    imported_at: dt.datetime,
     source: str | None = None,
-    imported_at: dt.datetime | None = None,
     max_rejected_share: float | None = None,
 ) -> ImportSummary:
     """Read `path` with `mapping` and land it (see the module docstring). BadInputError for a file
-    that cannot be read as a whole; QualityGateFailedError after recording a failed gate."""
+    that cannot be read as a whole; QualityGateFailedError after recording a failed gate.
+
+    `imported_at` (timezone-aware) is the import's instant, resolved by the entry point (the CLI
+    command, the drop-folder task's run): it stamps the rows and bounds their dates to its day, so
+    importing the same file again for that instant gives the same result whenever it runs."""
     from expectations.gate import run_gate
 
-    imported_at = imported_at or dt.datetime.now(dt.UTC)
+    if imported_at.tzinfo is None:
+        raise ValueError("imported_at must be timezone-aware (the import's instant, UTC)")
+    import_day = imported_at.astimezone(dt.UTC).date()
     try:
-        parsed = read_invoice_file(path, mapping, as_of=imported_at.date())
+        parsed = read_invoice_file(path, mapping, as_of=import_day)
     except BadInputError as exc:
         record_rejected_file(dsn, Path(path), source=source or "file", imported_at=imported_at, error=str(exc))
         raise
@@ -127,7 +133,8 @@ def import_file(
                 country_assumed=parsed.country_assumed,
             )
         _forget(conn, load_id)
-        upper = max(imported_at, dt.datetime.combine(dt.date.today(), dt.time.max, tzinfo=dt.UTC))
+        # Documents may be dated any time on the import's own (UTC) day, not after it.
+        upper = dt.datetime.combine(import_day, dt.time.max, tzinfo=dt.UTC)
 
         invoices, invoice_rows = _invoices(parsed, imported_at)
         gate = run_gate("invoices", invoices, upper_bound=upper, max_rejected_share=max_rejected_share)

@@ -159,3 +159,20 @@ def test_a_duplicated_number_with_different_amounts_and_an_unknown_currency_are_
     )
     assert ("invoices", 66, 63, 3, True) in loads
     assert {r[0] for r in q(fresh_db, "select distinct load_id from raw.invoices")} == {summary.load_id}
+
+
+def test_an_import_bounds_dates_by_its_own_day_so_a_past_import_reruns_the_same(fresh_db: str, tmp_path: Path) -> None:
+    # Imported on 2026-06-01 (AT): an invoice dated 06-03 was still in the future that day, so it
+    # is quarantined, however late the import is run again (the clock used to widen the bound).
+    late = "F-LATE;C1;03/06/2026;03/07/2026;10,00;MXN;;"
+    summary = import_file(fresh_db, write(tmp_path / "cartera.csv", [*GOOD, late]), imported_at=AT)
+    assert summary.gate_passed and summary.loaded["invoices"] == len(GOOD)
+    assert q(fresh_db, "select count(*) from raw.invoices where invoice_id = 'F-LATE'") == [(0,)]
+    assert q(fresh_db, "select record_key, rule from quarantine.rejected_rows") == [("F-LATE", "issue_date_sane")]
+
+
+def test_an_import_needs_its_instant_from_the_caller(fresh_db: str, tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="imported_at"):
+        import_file(fresh_db, write(tmp_path / "cartera.csv", GOOD))  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        import_file(fresh_db, write(tmp_path / "cartera.csv", GOOD), imported_at=dt.datetime(2026, 6, 1, 12))
