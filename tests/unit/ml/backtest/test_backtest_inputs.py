@@ -6,10 +6,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from ml_frames import behaviour_history
 
 from cartera.errors import BadInputError
 from ml.backtest.inputs import LeakageError, prepare_input
+from tests.unit.ml.ml_frames import behaviour_history
 
 
 def _canonical() -> pd.DataFrame:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from backtest_frames import generated_export
-from ml_frames import behaviour_history
 
 from ml.backtest.inputs import prepare_input
 from ml.backtest.report import PREDICTIONS_NAME, write_report
 from ml.backtest.run import BacktestOptions, BacktestResult, run_backtest
 from ml.labels import label_known_at
+from tests.unit.ml.backtest_frames import generated_export
+from tests.unit.ml.ml_frames import behaviour_history
 
 FAST = {"n_bootstrap": 20}
 END = dt.date(2025, 6, 30)

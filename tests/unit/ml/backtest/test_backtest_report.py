@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from backtest_frames import generated_export
 from typer.testing import CliRunner
 
 from cartera.cli import app
 from ml.backtest.run import MODELS
+from tests.unit.ml.backtest_frames import generated_export
 
 FIGURES = {"roc_auc", "pr_auc", "brier", "calibration", "accuracy", "precision", "recall", "threshold", "n"}
 

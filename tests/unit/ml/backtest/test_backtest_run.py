@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from backtest_frames import generated_export
-from ml_frames import behaviour_history, invoice
 
 from cartera.sources.files.backtest_frame import read_invoice_export
 from ml.backtest.inputs import prepare_input
 from ml.backtest.run import BacktestOptions, BacktestResult, RandomSplitRefusedError, backtest_features, run_backtest
 from ml.labels import time_split
 from ml.recipe import train_model
+from tests.unit.ml.backtest_frames import generated_export
+from tests.unit.ml.ml_frames import behaviour_history, invoice
 
 FAST = {"n_bootstrap": 20}
 CUTOFF, END = dt.date(2025, 4, 1), dt.date(2025, 6, 30)
