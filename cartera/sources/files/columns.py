@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cartera.sources.files import headers as hdr
+from cartera.sources.files.header_words import looks_like_outcome
+from cartera.sources.files.headers import Detection
 
 SAMPLE_ROWS = 200
 _USES = {
@@ -119,7 +120,7 @@ def column_report(
     header: Sequence[str],
     columns: Mapping[str, str],
     given: Mapping[str, str],
-    detection: hdr.Detection,
+    detection: Detection,
     parsed_share: Callable[[str], tuple[float | None, int]],
 ) -> ColumnReport:
     """The report for a file whose `header` was read as `columns` ({field: column}); `given` the
@@ -138,7 +139,7 @@ def column_report(
     taken = set(columns.values())
     unused = [h for h in header if h and h not in taken]
     outcomes = {column: _USES[field] for field, column in columns.items() if field in _USES}
-    outcomes |= {h: REFUSED for h in unused if hdr.looks_like_outcome(h)}
+    outcomes |= {h: REFUSED for h in unused if looks_like_outcome(h)}
     ambiguous = {
         field: others
         for field, candidates in detection.ambiguous.items()

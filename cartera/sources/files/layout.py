@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from cartera.errors import BadInputError
-from cartera.sources.files import headers as hdr
+from cartera.sources.files.header_synonyms import REQUIRED
+from cartera.sources.files.header_words import normalise
+from cartera.sources.files.headers import Detection, detect_columns, recognised
 from cartera.sources.files.mapping import FileMapping
 from cartera.sources.files.records import file_name
 
@@ -22,17 +24,17 @@ TOTAL_ROW = re.compile(r"^(sub ?)?total(es)?\b|^gran total|^suma\b|^grand total"
 def find_header(path: Path, rows: list[tuple[int, list[Any]]], settings: FileMapping) -> tuple[int, list[str]]:
     """The header row: among the first 30 rows, the one holding the most of the mapping's columns,
     then of the headers we recognise (an export may start with a title and a date)."""
-    wanted = {hdr.normalise(v) for v in settings.columns.values()}
+    wanted = {normalise(v) for v in settings.columns.values()}
     best, best_score = None, (0, 0)
     for position, (_, cells) in enumerate(rows[:30]):
-        names = {hdr.normalise(c) for c in cells if isinstance(c, str) and c}
-        score = (len(wanted & names), hdr.recognised(c for c in cells if isinstance(c, str)))
+        names = {normalise(c) for c in cells if isinstance(c, str) and c}
+        score = (len(wanted & names), recognised(c for c in cells if isinstance(c, str)))
         if score > best_score:
             best, best_score = position, score
     if wanted and best_score[0] < len(wanted):
         cells = rows[best][1] if best is not None else []
-        found = {hdr.normalise(c) for c in cells if isinstance(c, str)}
-        missing = sorted(v for v in settings.columns.values() if hdr.normalise(v) not in found)
+        found = {normalise(c) for c in cells if isinstance(c, str)}
+        missing = sorted(v for v in settings.columns.values() if normalise(v) not in found)
         # Show the row only when it reads like a header: a data row may hold names and e-mails,
         # and this message ends up in logs.
         looks_like_header = best is not None and (best_score[0] > 0 or best_score[1] >= 2)
@@ -58,15 +60,15 @@ def printable(header: str) -> str:
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in header)
 
 
-def map_columns(path: Path, header: list[str], settings: FileMapping) -> tuple[dict[str, str], hdr.Detection]:
-    present = {hdr.normalise(h): h for h in header if h}
-    detection = hdr.detect_columns(header, settings.columns)
+def map_columns(path: Path, header: list[str], settings: FileMapping) -> tuple[dict[str, str], Detection]:
+    present = {normalise(h): h for h in header if h}
+    detection = detect_columns(header, settings.columns)
     columns = {f: c.column for f, c in detection.chosen.items()}
     # A file with only an RFC identifies customers by it.
     if "customer_id" not in columns and "customer_id" not in settings.columns and "rfc" in columns:
         columns["customer_id"] = columns["rfc"]
     for name, column in settings.columns.items():
-        actual = present.get(hdr.normalise(column))
+        actual = present.get(normalise(column))
         if actual is None:
             raise BadInputError(
                 f"the mapping names column {column!r} for {name}, but the file has only {sorted(h for h in header if h)}",
@@ -79,7 +81,7 @@ def map_columns(path: Path, header: list[str], settings: FileMapping) -> tuple[d
     for name in [n for n, c in columns.items() if c in mapped and n not in settings.columns]:
         if not (name == "customer_id" and columns.get("rfc") == columns[name]):
             del columns[name]
-    missing = [f for f in hdr.REQUIRED if f not in columns]
+    missing = [f for f in REQUIRED if f not in columns]
     if "due_date" not in columns and "credit_terms_days" not in columns:
         missing.append("due_date")
     if missing:
@@ -131,7 +133,7 @@ def body_rows(
     A total row is one whose invoice-number cell says "Total…", or is empty while the row has a
     "Total…" label in its first cells or any figure. A row with an invoice number is never a total:
     a customer may be called "Total Play"."""
-    normal_header = [hdr.normalise(h) for h in header]
+    normal_header = [normalise(h) for h in header]
     number_at = index[columns["invoice_number"]]
     body: list[tuple[int, list[Any]]] = []
     skipped: dict[str, list[int]] = {}
@@ -143,8 +145,8 @@ def body_rows(
         elif (
             number_at < len(cells)
             and isinstance(cells[number_at], str)
-            and hdr.normalise(cells[number_at]) == normal_header[number_at]
-            and [hdr.normalise(c) for c in cells[: len(header)]] == normal_header
+            and normalise(cells[number_at]) == normal_header[number_at]
+            and [normalise(c) for c in cells[: len(header)]] == normal_header
         ):
             skipped.setdefault("repeated header rows", []).append(number)
         elif (isinstance(number_cell, str) and TOTAL_ROW.match(number_cell)) or (

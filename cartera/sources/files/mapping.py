@@ -31,7 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cartera.errors import BadInputError
-from cartera.sources.files.headers import SYNONYMS
+from cartera.sources.files.header_synonyms import SYNONYMS
 
 DATE_FORMATS = {"dd/mm/yyyy": "dmy", "mm/dd/yyyy": "mdy", "yyyy-mm-dd": "ymd", "dmy": "dmy", "mdy": "mdy", "ymd": "ymd"}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cartera.sources.files.headers import SYNONYMS, detect, detect_columns, looks_like_outcome, normalise, tokens
+from cartera.sources.files.header_synonyms import SYNONYMS
+from cartera.sources.files.header_words import looks_like_outcome, normalise, tokens
+from cartera.sources.files.headers import detect, detect_columns
 
 
 def test_headers_are_compared_without_case_accents_punctuation_or_extra_spaces() -> None:
