@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from cartera.sources.files.header_synonyms import SYNONYMS
-from cartera.sources.files.header_words import looks_like_outcome, normalise, tokens
+from cartera.sources.files.header_words import looks_like_outcome
 from cartera.sources.files.headers import detect, detect_columns
-
-
-def test_headers_are_compared_without_case_accents_punctuation_or_extra_spaces() -> None:
-    assert normalise("  Fecha de Emisión ") == "fecha de emision"
-    assert normalise("Inv. No.") == "inv no"
-    assert normalise("NÚM. FACTURA") == "num factura"
-    assert normalise(None) == ""
 
 
 def test_spanish_headers_of_a_mexican_report_are_recognised() -> None:
@@ -94,13 +86,6 @@ def test_spanish_headers_with_or_without_accents_and_abbreviations_are_recognise
     assert detect(plain) == dict(zip(fields, plain, strict=True))
 
 
-def test_headers_are_cut_into_words_across_styles() -> None:
-    assert tokens("invoiceNumber") == tokens("invoice_number") == tokens("Invoice No.") == ("invoice", "number")
-    assert tokens("customerID") == ("customer", "id")
-    assert tokens("NÚM. FACTURA") == tokens("Número de Factura") == ("number", "factura")
-    assert tokens("Inv #") == ("invoice", "number")
-
-
 def test_a_match_carries_its_evidence_and_a_lower_score_when_words_are_reordered_or_extra() -> None:
     chosen = detect_columns(["Factura Número", "Customer Code", "Invoice Date (UTC)", "Amount"]).chosen
     assert chosen["invoice_number"].score == 0.95
@@ -127,11 +112,3 @@ def test_other_columns_that_read_as_a_chosen_field_are_listed_as_ambiguous() -> 
     detection = detect_columns(["Factura", "Total", "Importe", "Fecha"])
     assert detection.chosen["amount"].column == "Total"
     assert [c.column for c in detection.ambiguous["amount"]] == ["Importe"]
-
-
-def test_no_two_fields_share_a_synonym() -> None:
-    owner: dict[frozenset[str], str] = {}
-    for field, synonyms in SYNONYMS.items():
-        for synonym in synonyms:
-            words = frozenset(tokens(synonym))
-            assert owner.setdefault(words, field) == field, (synonym, field, owner[words])
