@@ -22,7 +22,8 @@ import psycopg
 
 from cartera.errors import BadInputError, QualityGateFailedError
 from cartera.logs import get_logger
-from cartera.sources.files.importer import import_file, record_rejected_file
+from cartera.sources.files.import_records import record_rejected_file
+from cartera.sources.files.importer import import_file
 from cartera.sources.files.limits import display_name
 
 log = get_logger(__name__)
