@@ -153,7 +153,8 @@ def run_task(task: str, dsn: str, timeout: float | None = None, **options: Any) 
     if timer is not None:
         timer.start()
     assert child.stdout is not None
-    output = child.stdout.read()
+    with child.stdout:
+        output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     if timer is not None:
