@@ -25,7 +25,6 @@ build has a step for it (``ops.strategy_assignments``), which is what the live u
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ from typing import Any, Literal
 import psycopg
 
 from cartera.campaigns.candidates import Candidate
+from cartera.deciders import named_person as _person
+from cartera.deciders import os_user as _os_user
 from cartera.learning.control import draw, group_of
 from cartera.learning.production import BuildStrategy
 from cartera.learning.uplift import BETTER, MIN_CUSTOMERS, experiment_span, load_facts, uplift
@@ -43,7 +44,6 @@ STRATEGIES = ("fixed", "learned")
 Arm = Literal["control", "champion", "challenger"]
 MAX_CHALLENGER_SHARE = 0.5
 GUARDRAILS = ("opt_outs_per_100", "complaints_per_100")  # must not be measurably worse
-_NOT_A_PERSON = {"unknown", "root", "airflow", "system", "cartera", "postgres"}
 
 
 @dataclass(frozen=True)
@@ -148,21 +148,6 @@ class Outcome:
     reason: str
     decision_id: int
     evidence: dict[str, Any]
-
-
-def _person(name: str) -> str:
-    """The named person deciding: refused when blank, too short, or an account rather than a name."""
-    clean = " ".join(name.split())
-    if len(clean) < 2 or not any(ch.isalpha() for ch in clean) or clean.lower() in _NOT_A_PERSON:
-        raise ValueError(f"a decision needs the name of the person taking it (--by), not {name!r}")
-    return clean[:120]
-
-
-def _os_user() -> str | None:
-    try:
-        return getpass.getuser()[:64]
-    except (KeyError, OSError):
-        return None
 
 
 def _record(
