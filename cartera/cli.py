@@ -12,6 +12,7 @@ from cartera.cli_anomalies import anomalies_app
 from cartera.cli_batch import batch_app
 from cartera.cli_data import backtest, generate, import_
 from cartera.cli_guard import FailClosedGroup, free_text, parse_date, report_and_exit_code
+from cartera.cli_model import model_app
 from cartera.cli_outbox import outbox_app
 from cartera.cli_portfolio import portfolio_app
 from cartera.cli_simulate import simulate_app
@@ -33,6 +34,7 @@ app.add_typer(batch_app, name="batch")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(anomalies_app, name="anomalies")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(model_app, name="model")
 app.add_typer(portfolio_app, name="portfolio")
 
 

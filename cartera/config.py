@@ -184,6 +184,16 @@ class Settings(BaseSettings):
             "attribution window has closed."
         ),
     )
+    # How a newly trained model becomes the champion (ml/registry.py, ml/promotion.py).
+    model_promotion: Literal["approval", "auto"] = Field(
+        default="approval",
+        description=(
+            "approval: the first model is champion by itself; every later one is a challenger until a "
+            "named person promotes it (`cartera model promote`), which needs its AUC gain over the champion "
+            "on the same held-out rows to clear a stated minimum over its whole 95 % interval. auto: the "
+            "older rule for demos, a new model whose AUC on the same rows is at least the champion's takes over."
+        ),
+    )
 
     @property
     def warehouse_dsn(self) -> str:

@@ -49,7 +49,7 @@ class TrainedModel:
     champion: ChampionScorer | None = None
     payment_regressor: PaymentRegressor | None = None
     reference: dict[str, Any] | None = None
-    test_rows: pd.DataFrame | None = None  # the split's test features + late, to compare champions
+    test_rows: pd.DataFrame | None = None  # the split's test features, late and issue_date, to compare champions
 
 
 def train_model(
@@ -104,7 +104,10 @@ def train_model(
                 y, calibrated, test["cust_late_share"].fillna(positive_rate).to_numpy(), n_resamples=200
             ),
         }
-        test_rows = training_frame(features, split.test, MODEL_FEATURES)
+        # With the issue dates: the comparison with the champion keeps the rows neither model was fitted on.
+        test_rows = training_frame(features, split.test, MODEL_FEATURES).assign(
+            issue_date=split.test["issue_date"].to_numpy()
+        )
     stored = fit_split_models(
         TimeSplit(cutoff=as_of, horizon_days=horizon_days, train=refit, test=refit.iloc[:0]),
         features,

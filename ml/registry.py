@@ -1,21 +1,26 @@
 """``ml.models``: store a trained model, pick the champion, load it back.
 
-Champion rule: a new model becomes champion when there is no champion, or when its AUC on its
-own test window is at least the current champion's AUC **on the same rows** (``same_window``:
-both scored on the new model's test invoices, recorded in ``metrics.challenged_champion``).
-Without that comparison (an older champion stored before models were chosen per book, or a test
-window with one outcome) it falls back to comparing each model's test AUC on its own window. Retraining for the same business date first removes that date's model, so a rerun
-replaces it — and if it was the champion, the rerun competes with the remaining models only.
-A model whose test AUC could not be computed (one class in its test set) is promoted only when
-there is no champion at all. The comparison is across different test windows, so it is a
-guard against a clearly worse model, not a significance test.
+Champion rule (``promotion``, setting ``CARTERA_MODEL_PROMOTION``):
+
+- The first model ever trained is champion by itself: there is nothing to compare it with, and
+  scoring must work on day one. So is a rerun of the champion's own business date (retraining a
+  date first removes that date's model; same data, same recipe, it replaces itself).
+- ``approval`` (the default): every later model is registered as a **challenger** (``review =
+  'pending'``), never scored, until a named person promotes or rejects it (ml/promotion.py,
+  ``cartera model``). Its evidence — both models scored on the same held-out rows, the paired AUC
+  difference with its 95 % interval, calibration error of both — is computed at training
+  (ml/training.py) and stored in ``metrics.challenged_champion``.
+- ``auto`` (for demos): the older rule — the new model takes over when its AUC on the same rows
+  is at least the champion's (without that comparison, its own test AUC against the champion's).
+
+The training run's automatic promotions are audited in ``ml.model_decisions`` (action ``auto``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from psycopg.types.json import Jsonb
 
@@ -69,30 +74,50 @@ def register_model(
     payment_regressor: PaymentRegressor | None = None,
     reference: dict[str, Any] | None = None,
     same_window: dict[str, Any] | None = None,
+    promotion: Literal["approval", "auto"] = "approval",
 ) -> bool:
-    """Replace the model of ``as_of`` with this one; returns whether it is now the champion.
+    """Replace the model of ``as_of`` with this one; returns whether it is now the champion (else
+    it is a pending challenger under ``approval``, or simply not promoted under ``auto``).
 
     Runs in the caller's transaction (``cartera.db.connect`` commits on success).
     """
     # Two trainings at once must not both see "no champion" and both promote themselves.
     conn.execute("lock table ml.models in share row exclusive mode")
+    rerun_of_champion = conn.execute(
+        "select 1 from ml.models where is_champion and (as_of_date = %s or model_id = %s)", (as_of, model_id)
+    ).fetchone()
     conn.execute("delete from ml.models where as_of_date = %s or model_id = %s", (as_of, model_id))
-    row = conn.execute("select (metrics->>'auc_test')::float8 from ml.models where is_champion").fetchone()
+    row = conn.execute("select model_id, (metrics->>'auc_test')::float8 from ml.models where is_champion").fetchone()
     auc = metrics.get("auc_test")
+    review: str | None = None
     if row is None:
         promote = True
+        reason = (
+            "a rerun of the champion's own date replaces it"
+            if rerun_of_champion
+            else "the first model: no champion to compare it with"
+        )
+    elif promotion == "approval":
+        promote, review, reason = False, "pending", ""
     elif same_window and same_window.get("auc_challenger") is not None and same_window.get("auc_champion") is not None:
         promote = same_window["auc_challenger"] >= same_window["auc_champion"]
+        reason = "CARTERA_MODEL_PROMOTION=auto: its AUC on the same rows is at least the champion's"
     else:
-        champion_auc = row[0]
+        champion_auc = row[1]
         promote = auc is not None and (champion_auc is None or auc >= champion_auc)
+        reason = "CARTERA_MODEL_PROMOTION=auto: its test AUC is at least the champion's on its own window"
     if promote:
         conn.execute("update ml.models set is_champion = false where is_champion")
+        conn.execute(
+            "insert into ml.model_decisions (decided_at, action, model_id, champion_before, evidence, reason) "
+            "values (%s, 'auto', %s, %s, %s, %s)",
+            (trained_at, model_id, row[0] if row else None, Jsonb(same_window or {}), reason),
+        )
     conn.execute(
         """insert into ml.models (model_id, trained_at, as_of_date, cutoff_date, feature_names, params, metrics,
                                   booster, payment_date_rule, is_champion, champion_kind, selection,
-                                  champion_booster, payment_regressor, payment_booster, reference)
-           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                                  champion_booster, payment_regressor, payment_booster, reference, review)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
         (
             model_id,
             trained_at,
@@ -110,6 +135,7 @@ def register_model(
             None if payment_regressor is None else Jsonb(payment_regressor.to_json()),
             None if payment_regressor is None else payment_regressor.booster_json,
             Jsonb(reference or {}),
+            review,
         ),
     )
     return promote

@@ -81,3 +81,29 @@ create table if not exists ml.retrain_requests (
     reasons jsonb not null default '[]'::jsonb,
     served_by_model_id text
 );
+
+-- Champion and challenger for models (ml/promotion.py, `cartera model`). The first model ever
+-- trained is champion by itself; later ones are challengers (review = 'pending') until a named
+-- person promotes or rejects them. Null review: a champion by rule (the first model, a rerun of
+-- the champion's date, CARTERA_MODEL_PROMOTION=auto) or a model from before this column.
+-- The evidence is metrics->'challenged_champion', computed at training on the same held-out rows.
+alter table ml.models add column if not exists review text check (review in ('pending', 'promoted', 'rejected'));
+
+-- Every decision about which model scores, accepted or refused, with who, when, the models and the
+-- evidence; the training run's automatic ones too (action 'auto', no person). Append-only, and
+-- without a foreign key: a rerun of a date replaces its model row, the audit stays.
+create table if not exists ml.model_decisions (
+    decision_id bigserial primary key,
+    decided_at timestamptz not null,
+    decided_by text,                       -- the named person; null for the training run's rule
+    os_user text,                          -- the account the command ran under, beside the person
+    action text not null check (action in ('auto', 'promote', 'reject', 'refused')),
+    attempted text,                        -- for a refused decision: what was asked ('promote', 'reject')
+    model_id text not null,                -- the challenger promoted, rejected or refused
+    champion_before text,                  -- the champion's model_id then (null before any)
+    min_improvement numeric(7, 4),         -- the AUC difference its 95 % interval had to clear
+    evidence jsonb not null default '{}'::jsonb,
+    reason text not null,
+    note text
+);
+create index if not exists model_decisions_model on ml.model_decisions (model_id, decision_id);

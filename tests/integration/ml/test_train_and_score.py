@@ -76,19 +76,23 @@ def test_training_then_scoring_writes_models_scores_and_segments_and_reruns_iden
     )
 
 
-def test_a_later_model_takes_the_champion_only_by_beating_it_on_the_same_test_rows(fresh_db: str) -> None:
+def test_with_automatic_promotion_a_later_model_takes_the_champion_only_by_beating_it_on_the_same_rows(
+    fresh_db: str,
+) -> None:
     write_marts(fresh_db, build_marts())
-    first = train_and_register(fresh_db, AS_OF)
+    first = train_and_register(fresh_db, AS_OF, promotion="auto")
     with psycopg.connect(fresh_db) as conn:  # its own window's figure no longer decides
         conn.execute("update ml.models set metrics = jsonb_set(metrics, '{auc_test}', '0.999')")
-    later = train_and_register(fresh_db, AS_OF + dt.timedelta(days=7))
+    later = train_and_register(fresh_db, AS_OF + dt.timedelta(days=7), promotion="auto")
     [(challenged,)] = _rows(
         fresh_db, "select metrics->'challenged_champion' from ml.models where model_id = %s", (later.model_id,)
     )
-    assert challenged["champion_model_id"] == first.model_id and challenged["n"] == later.n_test
+    assert challenged["champion_model_id"] == first.model_id and 0 < challenged["n"] < later.n_test
     assert later.is_champion == (challenged["auc_challenger"] >= challenged["auc_champion"])
     champion = first.model_id if not later.is_champion else later.model_id
     assert _rows(fresh_db, "select model_id from ml.models where is_champion") == [(champion,)]
+    autos = _rows(fresh_db, "select model_id, decided_by from ml.model_decisions where action = 'auto'")
+    assert autos == [(first.model_id, None)] + ([(later.model_id, None)] if later.is_champion else [])
 
 
 def test_scoring_writes_the_payment_interval_and_a_drift_check(fresh_db: str) -> None:
