@@ -101,15 +101,19 @@ def aging_history(conn: psycopg.Connection, f: Filters) -> Table:
         return aging_latest(conn, f, key="aging_history")
     weeks = max(0, (f.date_to - f.date_from).days // 7)
     amount = "p.open_amount" if f.currency else "p.open_amount_mxn"
+    # Each span is expanded to the week ends (day = to - 7k) it covers: k from ceil((to - valid_to)/7)
+    # to floor((to - valid_from)/7), within 0..weeks; spans outside the range are skipped. The span
+    # carries the invoice's customer, currency and due date (as fct_invoices does).
     query = sql.SQL(
         """
-        with days as (select %(to)s::date - 7 * k as day from generate_series(0, %(weeks)s) as k),
-        open_at as (
-            select d.day, d.day - i.due_date as days_past_due, {amount} as amount
-            from days d
-            join intermediate.int_invoice_open_balance_periods_as_of p on d.day between p.valid_from and p.valid_to
-            join marts.fct_invoices i on i.invoice_id = p.invoice_id
-            where (%(currency)s::text is null or i.currency = %(currency)s) and {customers}
+        with open_at as (
+            select %(to)s::date - 7 * k as day, %(to)s::date - 7 * k - p.due_date as days_past_due, {amount} as amount
+            from intermediate.int_invoice_open_balance_periods_as_of p
+            cross join lateral generate_series(
+                greatest(0, (%(to)s::date - p.valid_to + 6) / 7), least(%(weeks)s, (%(to)s::date - p.valid_from) / 7)
+            ) as k
+            where p.valid_from <= %(to)s::date and p.valid_to >= %(to)s::date - 7 * %(weeks)s
+              and (%(currency)s::text is null or p.currency = %(currency)s) and {customers}
         )
         select day,
                sum(amount) filter (where days_past_due <= 0) as "current",
@@ -119,7 +123,7 @@ def aging_history(conn: psycopg.Connection, f: Filters) -> Table:
                sum(amount) filter (where days_past_due > 90) as "91+"
         from open_at group by day order by day
         """
-    ).format(amount=sql.SQL(amount), customers=scope.customers(f, "i.customer_id"))
+    ).format(amount=sql.SQL(amount), customers=scope.customers(f, "p.customer_id"))
     params = {"to": f.date_to, "weeks": weeks, "currency": f.currency, **scope.params(f)}
     rows = fetch(conn, query, params)
     if not rows:
