@@ -19,7 +19,9 @@ import pytest
 
 from cartera.channels.fake_sendgrid import FakeSendGrid
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+# The module fixture runs six DAGs through `airflow dags test` (about 5 min on a quiet 2-core machine);
+# on a loaded one it needs more than the suite's 600 s per test, and a timeout there is not a finding.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e"), pytest.mark.timeout(1800)]
 
 AS_OF = dt.date(2026, 11, 24)
 EARLY = dt.datetime(2026, 11, 24, 13, 30, tzinfo=dt.UTC)
