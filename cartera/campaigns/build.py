@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import jinja2
-import psycopg
 
-from cartera.campaigns import contact_data as data
-from cartera.campaigns import message_context, outbox
+from cartera.campaigns import outbox
+from cartera.campaigns.build_inputs import BuildInputs, load_build_inputs
+from cartera.campaigns.build_writes import BuildWrites
 from cartera.campaigns.candidates import (
     Candidate,
     OpenItem,
@@ -47,7 +47,6 @@ from cartera.campaigns.playbook import Playbook, Step, load_playbook
 from cartera.campaigns.rendering import render_message
 from cartera.db import connect
 from cartera.logs import get_logger
-from cartera.policy.audit import record_decisions
 from cartera.policy.content import ContentReport
 from cartera.policy.engine import PolicyEngine
 from cartera.policy.models import ContactProfile, Decision, Hold, Payment
@@ -178,22 +177,23 @@ def build_batch(
         due_by_customer: dict[str, list[Candidate]] = {}
         for candidate in candidates:
             due_by_customer.setdefault(candidate.customer_id, []).append(candidate)
-        customer_ids = set(due_by_customer)
-        profiles = data.load_profiles(conn, customer_ids, planned_at)
-        holds = data.load_holds(conn, customer_ids)
         messaged_today = load_messaged_on(conn, as_of)
+        inputs = load_build_inputs(conn, due_by_customer, planned_at, messaged_today)
         engine = policy_engine()  # loaded before the batch opens: a bad rule pack fails fast
         batch_id = outbox.open_batch(conn, as_of, playbook.version, planned_at)
+        writes = BuildWrites(batch_id, as_of, planned_at)
+        verdicts: dict[str, str] = {}  # outbox key -> the verdict it was enqueued under
 
         def record(
             decision: Decision, candidate: Candidate, channel: str | None = None, key: str | None = None
         ) -> None:
-            line = audit_record(decision, candidate, "build", planned_at, channel=channel, batch_id=batch_id, key=key)
-            record_decisions(conn, [line])
+            writes.decision(
+                audit_record(decision, candidate, "build", planned_at, channel=channel, batch_id=batch_id, key=key)
+            )
 
         counts["candidates"] = len(candidates)
         for customer, due in sorted(due_by_customer.items()):
-            customer_holds = holds.get(customer, [])
+            customer_holds = inputs.holds.get(customer, [])
             denials, live, listed = _collectible(due, statements.get(customer, []), customer_holds, planned_at)
             for denial, under in denials:
                 record(denial, under)
@@ -203,31 +203,30 @@ def build_batch(
             escalations = [c for c in live if c.step.action == "escalate"]
             if escalations:  # the collector takes the customer today: no automatic message
                 for candidate in escalations:
-                    key, inserted = outbox.enqueue_escalation(conn, batch_id, as_of, candidate, planned_at)
-                    record(_escalated(playbook.version), candidate, key=key)
-                    counts["escalated"] += int(inserted)
+                    record(_escalated(playbook.version), candidate, key=writes.escalation(candidate))
                 for candidate in live:
                     if candidate.step.action != "escalate":
                         record(_escalated_today(playbook.version), candidate)
                 continue
             daily = merge_day(live, listed)
             message = daily.candidate
-            profile = profiles.get(customer) or data.unknown_profile(customer)
+            profile = inputs.profile(customer)
             channel = _choose_channel(message.step, profile)
             message = message.with_channel(channel) if channel else message
             at = planned_at
             if strategy is not None and channel is not None:
+                writes.flush_decisions(conn)  # the learner records its own: keep the audit in order
                 message, at = strategy.choose(
                     conn, message, profile, customer_holds, planned_at, engine, batch_id, as_of
                 )
                 channel = message.channel
             key = outbox.idempotency_key(customer, channel or "-", as_of)
-            if customer in messaged_today and not _has_key(conn, key):
+            if customer in messaged_today and key not in inputs.existing_keys:
                 record(_messaged_today(playbook.version), message, channel)
                 continue
-            history = data.load_history(conn, customer, include_scheduled=True)
-            payments: list[Payment] = data.load_recent_payments(conn, customer, planned_at)
-            report = _content_report(conn, engine, message, profile, creditor, as_of, planned_at)
+            history = inputs.history(customer)
+            payments: list[Payment] = inputs.payments(customer, planned_at)
+            report = _content_report(inputs, engine, message, profile, creditor, as_of, planned_at)
             decision = check(
                 message, profile, history, customer_holds, planned_at, payments=payments, engine=engine, content=report
             )
@@ -239,25 +238,19 @@ def build_batch(
                 counts["denied"] += 1
                 continue
             not_before = at if decision.verdict == "allow" else max(at, decision.next_allowed_at or planned_at)
-            _, inserted = outbox.enqueue_message(
-                conn,
-                batch_id,
-                as_of,
-                message,
-                not_before,
-                planned_at,
-                steps=daily.steps,
-                step_invoices=daily.step_invoices,
-            )
-            counts["enqueued"] += int(inserted)
-            counts["deferred"] += int(inserted and decision.verdict == "defer")
+            key = writes.message(message, not_before, steps=daily.steps, step_invoices=daily.step_invoices)
+            verdicts[key] = decision.verdict
+        new_messages, new_tasks = writes.flush(conn)
+        counts["escalated"] = len(new_tasks)
+        counts["enqueued"] = len(new_messages)
+        counts["deferred"] = sum(1 for key in new_messages if verdicts[key] == "defer")
         outbox.close_batch(conn, batch_id, playbook.version, planned_at, counts)
     _log.info("campaign batch %s: %s", batch_id, counts)
     return BatchSummary(batch_id=batch_id, as_of=as_of, **counts)
 
 
 def _content_report(
-    conn: psycopg.Connection,
+    inputs: BuildInputs,
     engine: PolicyEngine,
     message: Candidate,
     profile: ContactProfile,
@@ -272,7 +265,7 @@ def _content_report(
     channel = message.channel
     if channel is None or not message.invoices or message.step.template is None:
         return None
-    recipient = data.load_recipient(conn, message.customer_id)
+    recipient = inputs.recipients.get(message.customer_id)
     if recipient is None or not recipient.address_for(channel):
         return None
     try:
@@ -284,9 +277,8 @@ def _content_report(
             as_of=as_of,
             creditor=creditor,
             contact_name=recipient.contact_name,
-            reference=message_context.payment_reference(conn, message.customer_id),
-            window_open=channel == "whatsapp"
-            and message_context.whatsapp_window_open(conn, message.customer_id, planned_at),
+            reference=inputs.reference(message.customer_id),
+            window_open=channel == "whatsapp" and message.customer_id in inputs.whatsapp_open,
         )
     except jinja2.TemplateError as exc:
         _log.warning("build: template %s does not render (%s)", message.step.template, type(exc).__name__)
@@ -294,10 +286,6 @@ def _content_report(
     return check_rendered(
         engine, rendered, channel=channel, country=profile.country, is_consumer=profile.is_consumer, creditor=creditor
     )
-
-
-def _has_key(conn: psycopg.Connection, key: str) -> bool:
-    return conn.execute("select 1 from ops.outbox where idempotency_key = %s", (key,)).fetchone() is not None
 
 
 def _merged(decision: Decision, into: str, version: str) -> Decision:
