@@ -5,7 +5,8 @@ Three kinds of run on one fresh database, each on its own rows (distinct custome
 distinct instants so each run sends only its own), each kind in two interleaved halves:
 
 1. *before*: the dispatcher as it was before batching (``cartera/campaigns/dispatch.py`` at
-   :data:`BEFORE_COMMIT`, read from git: per-row queries, one request per message), on a
+   ``BEFORE_COMMIT``, read from git and adapted to today's one decision table by
+   :mod:`bench.dispatch_before`: per-row queries, one request per message), on a
    sample (default the first 2,000 messages), its rate extrapolated to N — the baseline;
 2. *one request per message*: today's dispatcher with ``request_size=1`` (batch reads, one
    request each), on a sample of the same size, extrapolated the same way;
@@ -30,7 +31,6 @@ import resource
 import subprocess
 import sys
 import time
-import types
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -39,13 +39,13 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from bench.dispatch_before import BEFORE_COMMIT, before_dispatch
 from bench.report import machine, write_section
 from cartera.config import REPO_ROOT
 
 HEADING = "## Dispatch: sending the outbox"
 _log = logging.getLogger("bench.dispatch")
 NAME = "dispatch_messages_per_second"
-BEFORE_COMMIT = "5b575f8"  # the last commit before dispatch was batched (issue #15)
 AS_OF = dt.date(2026, 3, 10)  # a Tuesday
 ZONE = ZoneInfo("America/Mexico_City")
 API_KEY = "SG.bench-key-for-the-fake"
@@ -125,21 +125,6 @@ def seed(conn: psycopg.Connection, prefix: str, count: int, not_before: dt.datet
     )
 
 
-def _before_dispatch() -> Callable[..., Any]:
-    """`dispatch` as it was at BEFORE_COMMIT (read from git, loaded as its own module)."""
-    source = subprocess.run(
-        ["git", "show", f"{BEFORE_COMMIT}:cartera/campaigns/dispatch.py"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    module = types.ModuleType("bench_dispatch_before")
-    sys.modules[module.__name__] = module  # dataclasses look their module up
-    exec(compile(source, f"dispatch.py@{BEFORE_COMMIT}", "exec"), module.__dict__)  # noqa: S102 - our own code from git
-    return module.dispatch  # type: ignore[no-any-return]
-
-
 def _start_fake(outdir: Path) -> tuple[subprocess.Popen[str], str]:
     fake = subprocess.Popen(
         [sys.executable, "-m", "cartera.channels.fake_sendgrid", "--port", "0", "--outdir", str(outdir), "--lean"],
@@ -188,7 +173,7 @@ def run(messages: int, sample: int, outdir: Path) -> dict[str, Any]:
             def channel() -> SendGridEmailChannel:
                 return SendGridEmailChannel(API_KEY, from_email="cobranza@example.com", host=url, timeout_seconds=60)
 
-            before = _before_dispatch()
+            before = before_dispatch()
             runners: dict[str, Callable[[Callable[[], dt.datetime]], Any]] = {
                 "before": lambda clock: before(
                     dsn, clock, channel_factory=channel, batch_size=100, company_name="Ejemplo"
@@ -259,7 +244,7 @@ holds exactly one copy per key ({r["fake"]["messages"]:,} copies, {r["fake"]["di
 
 | run | messages | requests | seconds | messages/s | {messages:,} messages take |
 |---|---:|---:|---:|---:|---:|
-| before (per-row queries, one request each; baseline) | {before["messages"]:,} | {before["requests"]:,} | {before["seconds"]:.1f} | {before["rate"]:,.1f} | {hours(before["rate"])} (extrapolated) |
+| before (`{BEFORE_COMMIT}`: per-row queries, one request each; baseline) | {before["messages"]:,} | {before["requests"]:,} | {before["seconds"]:.1f} | {before["rate"]:,.1f} | {hours(before["rate"])} (extrapolated) |
 | batch reads, one request each | {single["messages"]:,} | {single["requests"]:,} | {single["seconds"]:.1f} | {single["rate"]:,.1f} | {hours(single["rate"])} (extrapolated) |
 | batched (≤ 1,000 personalizations per request) | {batched["messages"]:,} | {batched["requests"]:,} | {batched["seconds"]:.1f} | {batched["rate"]:,.1f} | {hours(batched["rate"])} |
 
