@@ -52,6 +52,7 @@ class GateResult:
     passed: bool
     failures: dict[str, int] = field(default_factory=dict)
     rows_checked: int = 0
+    table_failed: bool = False  # a table-level check failed (or a row check could not run)
 
     @property
     def rejected_row_count(self) -> int:
@@ -76,7 +77,7 @@ def run_gate(
     import pandas as pd
 
     suite = suite_for(entity)
-    limit = _threshold(max_rejected_share, suite.max_rejected_share)
+    limit = threshold(entity, max_rejected_share)
     batch = frame.reset_index(drop=True)
     rows = len(batch)
     if rows == 0:
@@ -117,7 +118,7 @@ def run_gate(
         passed,
         time.perf_counter() - started,
     )
-    return GateResult(entity, good, _rejected_frame(rejected), passed, failures, rows)
+    return GateResult(entity, good, _rejected_frame(rejected), passed, failures, rows, table_failed)
 
 
 def _validate(entity: str, batch: pd.DataFrame, latest: dt.date) -> Any:
@@ -130,7 +131,10 @@ def _validate(entity: str, batch: pd.DataFrame, latest: dt.date) -> Any:
     )
 
 
-def _threshold(override: float | None, suite_default: float | None) -> float:
+def threshold(entity: str, override: float | None = None) -> float:
+    """The share of rejected rows above which `entity`'s gate fails: `override`, else the suite's,
+    else DEFAULT_MAX_REJECTED_SHARE."""
+    suite_default = suite_for(entity).max_rejected_share
     limit = (
         override if override is not None else suite_default if suite_default is not None else DEFAULT_MAX_REJECTED_SHARE
     )

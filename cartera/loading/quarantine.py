@@ -19,7 +19,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 if TYPE_CHECKING:  # pandas is heavy: imported where frames are built
-    import pandas as pd
+    pass
 
 QUARANTINE_COLUMNS = (
     "load_id", "source", "entity", "row_number", "record_key", "rule", "reason", "record", "field", "file_name",
@@ -79,43 +79,9 @@ def write_records(conn: psycopg.Connection, *, load_id: str, source: str, record
     return len(rows)
 
 
-def write_rejected(
-    conn: psycopg.Connection, *, load_id: str, source: str, entity: str, batch: pd.DataFrame, rejected: pd.DataFrame
-) -> int:
-    """Quarantine a gate's rejected rows (`rejected.row_number` is 1-based in `batch`) through
-    :func:`write_records`. Returns the number of records written."""
-    if rejected.empty:
-        return 0
-    records = batch.reset_index(drop=True)
-    write_records(
-        conn,
-        load_id=load_id,
-        source=source,
-        records=(
-            QuarantineRecord(
-                entity=entity,
-                row_number=int(item.row_number),
-                rule=item.rule,
-                reason=item.reason,
-                record={column: _plain(value) for column, value in records.iloc[int(item.row_number) - 1].items()},
-                record_key=item.record_key,
-            )
-            for item in rejected.itertuples(index=False)
-        ),
-    )
-    return len(rejected)
-
-
 def delete_rejected(conn: psycopg.Connection, load_id: str) -> None:
     """Forget the quarantine records of an earlier attempt of the same load (it is being redone)."""
     conn.execute("delete from quarantine.rejected_rows where load_id = %s", (load_id,))
-
-
-def _plain(value: Any) -> Any:
-    """None for missing values (NaN / NaT / NA are not valid JSON), the value otherwise."""
-    import pandas as pd
-
-    return None if pd.api.types.is_scalar(value) and pd.isna(value) else value
 
 
 def _dumps(value: Any) -> str:

@@ -1,18 +1,13 @@
-"""Land one entity's validated batch in the warehouse, in the caller's transaction.
-
-Contract of :func:`land_batch` (run it inside ``conn.transaction()``; nothing is committed here):
-- gate passed: good rows → ``raw.<entity>`` with COPY (each with `load_id`, `source`), rejected
-  rows → quarantine, a load record with ``gate_passed = true``, the watermark advanced to the
-  newest write_date of the batch;
-- gate failed: rejected rows → quarantine and a load record with ``gate_passed = false``; no raw
-  rows and the watermark stays, so the same window is extracted again once the source is fixed;
-- a load with the same `load_id` (same window) replaces its earlier attempt: never lands twice.
+"""Land rows in raw, in the caller's transaction (nothing is committed here): COPY of a frame
+(:func:`copy_rows`, file imports) or of COPY text lines (:func:`copy_lines`, the ERP stream), the
+load's record in ``ops.ingest_loads``, and the undoing of an earlier attempt of the same load id,
+so a window is landed exactly once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -20,14 +15,11 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from cartera.loading.quarantine import delete_rejected, write_rejected
-from cartera.loading.watermarks import RowVersion, advance_watermark, load_id
+from cartera.loading.quarantine import delete_rejected
 from cartera.raw_contract import raw_columns
 
 if TYPE_CHECKING:  # pandas and GX are heavy: imported where used
     import pandas as pd
-
-    from expectations.gate import GateResult
 
 
 @dataclass(frozen=True)
@@ -42,46 +34,6 @@ class LoadResult:
     gate_passed: bool
     watermark_to: dt.datetime | None
     failures: Mapping[str, int] = field(default_factory=dict)
-
-
-def land_batch(
-    conn: psycopg.Connection,
-    *,
-    source: str,
-    entity: str,
-    batch: pd.DataFrame,
-    gate: GateResult,
-    watermark_from: dt.datetime | None,
-    newest_write: dt.datetime | None,
-    late: Collection[RowVersion] = (),
-) -> LoadResult:
-    """Write the batch's outcome (see module docstring). `newest_write` is the batch's max updated_at;
-    `late` the batch's row versions from before `watermark_from` (an overlap re-read), part of its id."""
-    watermark_to = newest_write if newest_write is not None else watermark_from
-    this_load = load_id(source, entity, watermark_from, watermark_to, late=late)
-    _forget_earlier_attempt(conn, entity, this_load)
-    quarantined = gate.rejected_row_count
-    write_rejected(conn, load_id=this_load, source=source, entity=entity, batch=batch, rejected=gate.rejected)
-    loaded = 0
-    if gate.passed:
-        loaded = copy_rows(conn, entity, gate.good, load_id=this_load, source=source)
-        if newest_write is not None:
-            advance_watermark(conn, source, entity, newest_write)
-    record_load(
-        conn,
-        load_id=this_load,
-        source=source,
-        entity=entity,
-        rows_extracted=len(batch),
-        rows_loaded=loaded,
-        rows_quarantined=quarantined,
-        gate_passed=gate.passed,
-        watermark_from=watermark_from,
-        watermark_to=watermark_to,
-    )
-    return LoadResult(
-        entity, this_load, len(batch), loaded, quarantined, gate.passed, watermark_to, dict(gate.failures)
-    )
 
 
 def record_load(
@@ -139,7 +91,24 @@ def copy_rows(conn: psycopg.Connection, entity: str, frame: pd.DataFrame, *, loa
     return count
 
 
-def _forget_earlier_attempt(conn: psycopg.Connection, entity: str, this_load: str) -> None:
+def copy_lines(conn: psycopg.Connection, entity: str, lines: Sequence[bytes], *, load_id: str, source: str) -> int:
+    """COPY rows given as COPY text lines of the canonical columns of raw.<entity> (in order, no
+    trailing newline) into raw.<entity>, each prefixed with `load_id` and `source`; returns rows."""
+    if not lines:
+        return 0
+    if any(c in value for value in (load_id, source) for c in "\t\n\\"):
+        raise ValueError("load_id and source must not hold tabs, newlines or backslashes")
+    statement = sql.SQL("copy {table} ({columns}) from stdin").format(
+        table=sql.Identifier("raw", entity),
+        columns=sql.SQL(", ").join(sql.Identifier(c) for c in ("load_id", "source", *raw_columns(entity))),
+    )
+    prefix = f"{load_id}\t{source}\t".encode()
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        copy.write(b"".join(prefix + line + b"\n" for line in lines))
+    return len(lines)
+
+
+def forget_earlier_attempt(conn: psycopg.Connection, entity: str, this_load: str) -> None:
     """Undo what an earlier attempt of the same window left (a failed gate's quarantine, or raw
     rows if the watermark was reset by hand), so the window is landed exactly once."""
     earlier = conn.execute("select rows_loaded from ops.ingest_loads where load_id = %s", (this_load,)).fetchone()

@@ -245,6 +245,9 @@ def open_erp(dsn: str) -> Iterator[psycopg.Connection]:
         conn.read_only = True
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.execute("set time zone 'UTC'")
+        # COPY text is landed as it is read: dates in ISO, UTF-8 (what the warehouse reads).
+        conn.execute("set datestyle to 'ISO, YMD'")
+        conn.execute("set client_encoding to 'UTF8'")
         yield conn
 
 
@@ -264,8 +267,7 @@ def extract(
     mapping = MAPPINGS.get(entity)
     if mapping is None:
         raise ValueError(f"the ERP source has no entity {entity!r}; it has {', '.join(MAPPINGS)}")
-    table = f"{schema}.{mapping.table}"
-    _require_table(conn, schema, mapping.table)
+    require_table(conn, schema, mapping.table)
     query = sql.SQL(
         "select {columns} from {table} where write_date > %s and write_date <= %s and ({condition}) order by write_date, id"
     ).format(
@@ -279,10 +281,22 @@ def extract(
     if overlap < dt.timedelta(0):
         raise ValueError("the overlap re-reads before the watermark: it cannot be negative")
     lower = watermark - overlap if watermark is not None else dt.datetime.min.replace(tzinfo=dt.UTC)
+    with reading(schema, mapping), conn.cursor() as cur:
+        cur.execute(query, (lower, upper_bound))
+        rows = cur.fetchall()
+    # dtype=object keeps the database's Python values (int, Decimal, date, None) exact for COPY.
+    frame = pd.DataFrame(rows, columns=list(mapping.columns), dtype=object)
+    updated_at = list(mapping.columns).index("updated_at")  # = write_date
+    newest = max((row[updated_at] for row in rows), default=None)
+    return Extract(entity, mapping.table, mapping.key, frame, newest)
+
+
+@contextmanager
+def reading(schema: str, mapping: TableMapping) -> Iterator[None]:
+    """Read errors of one ERP table as `SourceUnavailableError` naming the table and what to check."""
+    table = f"{schema}.{mapping.table}"
     try:
-        with conn.cursor() as cur:
-            cur.execute(query, (lower, upper_bound))
-            rows = cur.fetchall()
+        yield
     except (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable) as exc:
         raise SourceUnavailableError(
             SOURCE,
@@ -291,14 +305,9 @@ def extract(
         ) from exc
     except psycopg.errors.InsufficientPrivilege as exc:
         raise SourceUnavailableError(SOURCE, f"no permission to read table {table}", "the ERP user's grants") from exc
-    # dtype=object keeps the database's Python values (int, Decimal, date, None) exact for COPY.
-    frame = pd.DataFrame(rows, columns=list(mapping.columns), dtype=object)
-    updated_at = list(mapping.columns).index("updated_at")  # = write_date
-    newest = max((row[updated_at] for row in rows), default=None)
-    return Extract(entity, mapping.table, mapping.key, frame, newest)
 
 
-def _require_table(conn: psycopg.Connection, schema: str, table: str) -> None:
+def require_table(conn: psycopg.Connection, schema: str, table: str) -> None:
     found = conn.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text))", (schema, table)).fetchone()
     if not found or found[0] is None:
         raise SourceUnavailableError(SOURCE, f"table {schema}.{table} does not exist", _SCHEMA_HINT)

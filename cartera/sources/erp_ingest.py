@@ -4,41 +4,64 @@ Called by the `ingest_erp` DAG (through `cartera.tasks`). Contract of :func:`ing
 - entities are processed one by one, each in ONE warehouse transaction (lock, read watermark,
   extract, validate, land): a crash leaves that entity as it was, and what earlier entities
   committed stays committed (their watermarks cover exactly what they landed);
+- within that transaction an entity's window streams from the ERP as COPY text and is validated
+  and landed `chunk_rows` rows at a time (`cartera.sources.erp_stream`), so memory is bounded by a
+  chunk, not by the table; the gate's verdict is still the whole window's: the rejected share is
+  over every row, a table-level failure in any chunk fails it, and a key repeated anywhere in the
+  window is validated in one piece so the uniqueness check sees both copies. Rows are numbered
+  in the window, as one piece would number them;
 - each extract re-reads `overlap` before the watermark (``CARTERA_ERP_EXTRACT_OVERLAP``), so a row
   whose transaction committed after an earlier extract had passed its write_date still lands
   (`cartera.sources.erp` says why); row versions (key, write_date) already landed or quarantined
   are dropped before the gate, so the overlap never lands or quarantines a row version twice;
 - rows failing a row-level check go to quarantine and the rest loads; a failed gate (too many
   rejects, or a table-level check) lands quarantine + a load record with ``gate_passed = false``,
-  loads no rows and keeps the watermark; the other entities still run, then
+  takes back the chunks it had landed, and keeps the watermark; the other entities still run, then
   `QualityGateFailedError` is raised naming the failed entities and rules with their counts;
 - a rerun after success extracts nothing new and loads nothing twice.
-Logs carry entity names and counts only.
+Logs carry entity names and counts only (and progress: rows, rate, time left).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
+
+from psycopg import sql
 
 from cartera.db import connect
 from cartera.errors import QualityGateFailedError
-from cartera.loading.raw_loader import LoadResult, land_batch
-from cartera.loading.watermarks import landed_versions, lock_entity, read_watermark, split_overlap
+from cartera.loading.quarantine import QuarantineRecord, write_records
+from cartera.loading.raw_loader import LoadResult, copy_lines, forget_earlier_attempt, record_load
+from cartera.loading.watermarks import (
+    advance_watermark,
+    landed_versions,
+    load_id,
+    lock_entity,
+    read_watermark,
+    split_overlap,
+)
 from cartera.logs import get_logger
+from cartera.progress import Progress
 from cartera.raw_contract import ENTITIES
-from cartera.sources import erp
+from cartera.sources import erp, erp_stream
 
-if TYPE_CHECKING:  # pandas is heavy: imported where frames are built
-    import pandas as pd
+if TYPE_CHECKING:
     import psycopg
 
     from cartera.loading.watermarks import RowVersion
+    from expectations.gate import GateResult
 
 __all__ = ["LoadResult", "ingest_erp"]
 
 log = get_logger(__name__)
+
+CHUNK_ROWS = 200_000
+_START = dt.datetime.min.replace(tzinfo=dt.UTC)
+_POSITION = "_position"
 
 
 def ingest_erp(
@@ -50,16 +73,16 @@ def ingest_erp(
     entities: Sequence[str] | None = None,
     max_rejected_share: float | None = None,
     overlap: dt.timedelta | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> list[LoadResult]:
     """Land every ERP entity's rows written up to `upper_bound` (timezone-aware) since its watermark.
 
     `entities` defaults to all, parents first; `max_rejected_share` overrides the gate threshold;
-    `overlap` how far before the watermark to re-read (default: the setting ``erp_extract_overlap``).
+    `overlap` how far before the watermark to re-read (default: the setting ``erp_extract_overlap``);
+    `chunk_rows` how many rows are validated and landed at a time (memory is bounded by it).
     Returns one LoadResult per entity; raises QualityGateFailedError after all ran if any gate
     failed, SourceUnavailableError if the ERP or one of its tables cannot be read.
     """
-    from expectations.gate import run_gate  # GX is heavy: loaded when an ingest actually runs
-
     if upper_bound.tzinfo is None:
         raise ValueError("upper_bound must be timezone-aware (UTC instant of the run)")
     selected = _ordered(entities)
@@ -71,34 +94,16 @@ def ingest_erp(
     with connect(warehouse_dsn, autocommit=True) as warehouse, erp.open_erp(erp_dsn) as source:
         for entity in selected:
             with warehouse.transaction():
-                lock_entity(warehouse, erp.SOURCE, entity)
-                watermark = read_watermark(warehouse, erp.SOURCE, entity)
-                increment = erp.extract(
-                    source, entity, schema=erp_schema, watermark=watermark, upper_bound=upper_bound, overlap=overlap
-                )
-                batch, late = _drop_landed(warehouse, increment, watermark, overlap)
-                gate = run_gate(entity, batch, upper_bound=upper_bound, max_rejected_share=max_rejected_share)
-                result = land_batch(
+                result = _ingest_entity(
                     warehouse,
-                    source=erp.SOURCE,
-                    entity=entity,
-                    batch=batch,
-                    gate=gate,
-                    watermark_from=watermark,
-                    # A batch of late rows only ends below the watermark: its window still ends there.
-                    newest_write=_later(increment.max_write_date, watermark) if len(batch) else None,
-                    late=late,
+                    source,
+                    entity,
+                    schema=erp_schema,
+                    upper_bound=upper_bound,
+                    overlap=overlap,
+                    max_rejected_share=max_rejected_share,
+                    chunk_rows=chunk_rows,
                 )
-            log.info(
-                "ingest erp %s: extracted=%d re_read=%d late=%d loaded=%d quarantined=%d gate_passed=%s",
-                entity,
-                result.rows_extracted,
-                len(increment.frame) - len(batch),
-                len(late),
-                result.rows_loaded,
-                result.rows_quarantined,
-                result.gate_passed,
-            )
             results.append(result)
     failed = [r for r in results if not r.gate_passed]
     if failed:
@@ -109,21 +114,182 @@ def ingest_erp(
     return results
 
 
-def _drop_landed(
-    warehouse: psycopg.Connection, increment: erp.Extract, watermark: dt.datetime | None, overlap: dt.timedelta
-) -> tuple[pd.DataFrame, list[RowVersion]]:
-    """The increment without the row versions of its overlap that were landed already, and the late ones."""
-    if watermark is None or increment.frame.empty:
-        return increment.frame, []
-    landed = landed_versions(
+def _ingest_entity(
+    warehouse: psycopg.Connection,
+    source: psycopg.Connection,
+    entity: str,
+    *,
+    schema: str,
+    upper_bound: dt.datetime,
+    overlap: dt.timedelta,
+    max_rejected_share: float | None,
+    chunk_rows: int,
+) -> LoadResult:
+    """One entity's window, extracted, validated and landed a chunk at a time in the caller's
+    transaction: the gate's verdict is on the whole window (rejected share over every row, any
+    table-level failure), so a failed gate takes back the chunks it landed before it knew."""
+    from expectations.gate import run_gate, threshold  # GX is heavy: loaded when an ingest actually runs
+
+    lock_entity(warehouse, erp.SOURCE, entity)
+    watermark = read_watermark(warehouse, erp.SOURCE, entity)
+    lower = watermark - overlap if watermark is not None else _START
+    mapping = erp.MAPPINGS[entity]
+    with erp.reading(schema, mapping):
+        erp.require_table(source, schema, mapping.table)
+        types = erp_stream.column_types(source, entity, schema=schema)
+        window = erp_stream.survey(source, entity, schema=schema, lower=lower, upper=upper_bound)
+        # The overlap (rows at or before the watermark) is read first and whole: at most a day of writes.
+        re_read: list[bytes] = []
+        if watermark is not None and lower < watermark:
+            re_read = [
+                line
+                for chunk in erp_stream.stream(
+                    source, entity, schema=schema, lower=lower, upper=min(watermark, upper_bound), chunk_rows=chunk_rows
+                )
+                for line in chunk
+            ]
+    kept, late = _split_overlap(warehouse, entity, re_read, types, watermark, overlap)
+    batch_rows = window.rows - len(re_read) + len(kept)
+    newest_write = _later(window.newest, watermark) if batch_rows else None
+    watermark_to = newest_write if newest_write is not None else watermark
+    this_load = load_id(erp.SOURCE, entity, watermark, watermark_to, late=late)
+    forget_earlier_attempt(warehouse, entity, this_load)
+    # A key repeated in the window must meet its twin in one gate run (the uniqueness check).
+    size = max(batch_rows, 1) if window.repeated_key else chunk_rows
+    tally = _Tally()
+    with Progress(f"ingest erp {entity}", total=batch_rows, unit="rows") as progress, erp.reading(schema, mapping):
+        main = erp_stream.stream(
+            source,
+            entity,
+            schema=schema,
+            lower=watermark if watermark is not None else lower,
+            upper=upper_bound,
+            chunk_rows=size,
+        )
+        for lines in _regroup(itertools.chain([kept], main), size):
+            gate = run_gate(entity, erp_stream.gate_frame(lines, types), upper_bound=upper_bound, max_rejected_share=1)
+            rejected = {int(row) for row in gate.rejected["row_number"]} if len(gate.rejected) else set()
+            write_records(
+                warehouse,
+                load_id=this_load,
+                source=erp.SOURCE,
+                records=(
+                    QuarantineRecord(
+                        entity=entity,
+                        row_number=tally.rows + int(item.row_number),
+                        rule=item.rule,
+                        reason=item.reason,
+                        record=erp_stream.record(lines[int(item.row_number) - 1], types),
+                        record_key=item.record_key,
+                    )
+                    for item in gate.rejected.itertuples(index=False)
+                ),
+            )
+            good = [line for position, line in enumerate(lines, 1) if position not in rejected]
+            tally.add(
+                gate,
+                len(lines),
+                len(rejected),
+                copy_lines(warehouse, entity, good, load_id=this_load, source=erp.SOURCE),
+            )
+            progress.advance(len(lines))
+    limit = threshold(entity, max_rejected_share)
+    failures = dict(tally.failures)
+    share = tally.rejected / tally.rows if tally.rows else 0.0
+    if share > limit:
+        failures[f"rejected_share_above_{limit:.0%}"] = tally.rejected
+    passed = not tally.table_failed and share <= limit
+    loaded = tally.loaded
+    if not passed and loaded:
+        warehouse.execute(
+            sql.SQL("delete from {} where load_id = %s").format(sql.Identifier("raw", entity)), (this_load,)
+        )
+        loaded = 0
+    if passed and newest_write is not None:
+        advance_watermark(warehouse, erp.SOURCE, entity, newest_write)
+    record_load(
         warehouse,
+        load_id=this_load,
         source=erp.SOURCE,
-        entity=increment.entity,
-        key=increment.key,
-        after=watermark - overlap,
-        upto=watermark,
+        entity=entity,
+        rows_extracted=tally.rows,
+        rows_loaded=loaded,
+        rows_quarantined=tally.rejected,
+        gate_passed=passed,
+        watermark_from=watermark,
+        watermark_to=watermark_to,
     )
-    return split_overlap(increment.frame, key=increment.key, watermark=watermark, landed=landed)
+    log.info(
+        "ingest erp %s: extracted=%d re_read=%d late=%d loaded=%d quarantined=%d gate_passed=%s",
+        entity,
+        tally.rows,
+        len(re_read) - len(kept),
+        len(late),
+        loaded,
+        tally.rejected,
+        passed,
+    )
+    return LoadResult(entity, this_load, tally.rows, loaded, tally.rejected, passed, watermark_to, failures)
+
+
+class _Tally:
+    """The gate's counts over the chunks of one window."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.rejected = 0
+        self.loaded = 0
+        self.table_failed = False
+        self.failures: Counter[str] = Counter()
+
+    def add(self, gate: GateResult, rows: int, rejected: int, loaded: int) -> None:
+        self.rows += rows
+        self.rejected += rejected
+        self.loaded += loaded
+        self.table_failed |= gate.table_failed
+        self.failures.update(gate.failures)
+
+
+def _split_overlap(
+    warehouse: psycopg.Connection,
+    entity: str,
+    lines: list[bytes],
+    types: dict[str, str],
+    watermark: dt.datetime | None,
+    overlap: dt.timedelta,
+) -> tuple[list[bytes], list[RowVersion]]:
+    """The re-read lines still to land (their versions not landed or quarantined yet), and the late ones."""
+    import pandas as pd
+
+    if watermark is None or not lines:
+        return lines, []
+    key = erp.MAPPINGS[entity].key
+    records = [erp_stream.record(line, types) for line in lines]
+    frame = pd.DataFrame(
+        {
+            **{column: [r[column] for r in records] for column in key},
+            "updated_at": [r["updated_at"] for r in records],
+            _POSITION: range(len(lines)),
+        },
+        dtype=object,
+    )
+    landed = landed_versions(
+        warehouse, source=erp.SOURCE, entity=entity, key=key, after=watermark - overlap, upto=watermark
+    )
+    kept, late = split_overlap(frame, key=key, watermark=watermark, landed=landed)
+    return [lines[int(position)] for position in kept[_POSITION]], late
+
+
+def _regroup(chunks: Iterable[list[bytes]], size: int) -> Iterator[list[bytes]]:
+    """The lines of `chunks` in order, `size` at a time (the last fewer; none when there are none)."""
+    pending: list[bytes] = []
+    for chunk in chunks:
+        pending.extend(chunk)
+        while len(pending) >= size:
+            yield pending[:size]
+            del pending[:size]
+    if pending:
+        yield pending
 
 
 def _later(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:

@@ -132,7 +132,7 @@ def test_a_crash_mid_load_leaves_nothing_behind(erp_dsn: str, monkeypatch: pytes
     def crash(*args: object) -> None:
         raise RuntimeError("simulated crash after COPY")
 
-    monkeypatch.setattr("cartera.loading.raw_loader.advance_watermark", crash)
+    monkeypatch.setattr("cartera.sources.erp_ingest.advance_watermark", crash)
     with pytest.raises(RuntimeError):
         run(erp_dsn, entities=["invoices"])
     assert raw_counts(erp_dsn)["invoices"] == 0

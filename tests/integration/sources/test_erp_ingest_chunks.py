@@ -1,0 +1,113 @@
+"""The ERP ingest a chunk at a time: the same rows, row numbers and verdicts as one piece; the
+gate's share and uniqueness judged over the whole window; text landed byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import psycopg
+import pytest
+from small_erp import UPPER, WRITTEN  # beside this file
+
+from cartera.errors import QualityGateFailedError
+from cartera.sources.erp_ingest import ingest_erp
+
+pytestmark = pytest.mark.integration
+
+RESET = "truncate raw.invoices, quarantine.rejected_rows, ops.ingest_loads, ops.ingest_watermarks"
+
+
+def query(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
+
+
+def execute(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute(statement, params)  # type: ignore[arg-type]
+
+
+def invoices(dsn: str, chunk_rows: int, **kwargs: Any) -> Any:
+    return ingest_erp(
+        warehouse_dsn=dsn, erp_dsn=dsn, upper_bound=UPPER, entities=["invoices"], chunk_rows=chunk_rows, **kwargs
+    )[0]
+
+
+def add_invoices(dsn: str, count: int, *, first: int = 1000, at: dt.datetime = WRITTEN, total: int = 116) -> None:
+    execute(
+        dsn,
+        """insert into erp.account_move (id, name, move_type, partner_id, invoice_date, invoice_date_due, currency,
+                                         amount_untaxed, amount_tax, amount_total, state, write_date)
+           select %s + n, 'F-' || (%s + n), 'out_invoice', 1, '2025-04-01', '2025-05-01', 'MXN', 100, 16, %s,
+                  'posted', %s
+           from generate_series(1, %s) n""",
+        (first, first, total, at, count),
+    )
+
+
+def landed(dsn: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    raw = query(dsn, "select load_id, invoice_id, invoice_number, total, updated_at from raw.invoices order by 2")
+    rejected = query(
+        dsn, "select load_id, row_number, record_key, rule, record from quarantine.rejected_rows order by 2, 4"
+    )
+    return raw, rejected
+
+
+def test_chunks_land_the_same_rows_row_numbers_and_records_as_one_piece(erp_dsn: str) -> None:
+    add_invoices(erp_dsn, 40)
+    execute(erp_dsn, "update erp.account_move set amount_total = -1 where id in (1007, 1033)")  # 2 of 43: 4.7 %
+    whole = invoices(erp_dsn, 100_000)
+    one_piece = landed(erp_dsn)
+    execute(erp_dsn, RESET)
+    chunked = invoices(erp_dsn, 4)
+    assert landed(erp_dsn) == one_piece
+    assert (chunked.load_id, chunked.rows_extracted, chunked.rows_loaded, chunked.rows_quarantined) == (
+        whole.load_id,
+        43,
+        41,
+        2,
+    )
+    assert [(r[1], r[2], r[3]) for r in one_piece[1]] == [
+        (10, "1007", "total_non_negative"),  # 3 invoices of the fixture come first (lower ids)
+        (36, "1033", "total_non_negative"),
+    ]
+
+
+def test_the_rejected_share_is_over_the_window_and_a_failed_gate_takes_back_landed_chunks(erp_dsn: str) -> None:
+    add_invoices(erp_dsn, 40)
+    # The three bad rows are written last, so they come in the last chunk, after 40 rows landed.
+    add_invoices(erp_dsn, 3, first=2000, at=WRITTEN + dt.timedelta(hours=1), total=-5)
+    with pytest.raises(QualityGateFailedError) as failure:
+        invoices(erp_dsn, 10)
+    assert failure.value.failures == {"invoices.total_non_negative": 3, "invoices.rejected_share_above_5%": 3}
+    assert query(erp_dsn, "select count(*) from raw.invoices") == [(0,)]
+    assert query(erp_dsn, "select count(*), min(row_number) from quarantine.rejected_rows") == [(3, 44)]
+    assert query(erp_dsn, "select rows_extracted, rows_loaded, gate_passed from ops.ingest_loads") == [(46, 0, False)]
+    assert query(erp_dsn, "select count(*) from ops.ingest_watermarks") == [(0,)]
+
+
+def test_a_key_repeated_in_different_chunks_is_caught_as_in_one_piece(erp_dsn: str) -> None:
+    add_invoices(erp_dsn, 40)
+    execute(erp_dsn, "update erp.account_move set id = 101 where id = 1040")  # the last row repeats the first's id
+    result = invoices(erp_dsn, 2)
+    assert (result.rows_loaded, result.rows_quarantined) == (41, 2)
+    assert query(erp_dsn, "select record_key, rule from quarantine.rejected_rows") == [
+        ("101", "invoice_id_unique"),
+        ("101", "invoice_id_unique"),
+    ]
+
+
+def test_text_lands_byte_for_byte_and_a_rejected_record_holds_it_decoded(erp_dsn: str) -> None:
+    odd = "F\t1\\2\nÑandú ☃ \\N"
+    execute(erp_dsn, "update erp.account_move set name = %s where id = 101", (odd,))
+    execute(erp_dsn, "update erp.account_move set name = %s, amount_total = -1 where id = 102", (odd + "!",))
+    execute(erp_dsn, "update erp.account_move set name = '' where id = 103")
+    invoices(erp_dsn, 1, max_rejected_share=0.5)
+    assert query(erp_dsn, "select invoice_id, invoice_number from raw.invoices order by 1") == [
+        ("101", odd),
+        ("103", ""),
+    ]
+    record = query(erp_dsn, "select record from quarantine.rejected_rows")[0][0]
+    assert record["invoice_number"] == odd + "!"
+    assert record["total"] == "-1.00" and record["issue_date"] == "2025-04-10" and record["subtotal"] == "500.00"
