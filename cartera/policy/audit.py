@@ -38,6 +38,21 @@ insert into ops.contact_decisions (
 )
 """
 
+# COPY for this many rows or more: one stream instead of a statement per row (a build writes
+# tens of thousands; a send writes a few, where a statement costs less than opening a COPY).
+COPY_FROM = 50
+_COLUMNS = (
+    "decided_at", "stage", "batch_id", "outbox_id", "idempotency_key", "customer_id", "invoice_ids",
+    "blocked_invoice_ids", "step", "channel", "recipient_role", "proposed_at", "verdict", "next_allowed_at",
+    "rule_pack_id", "rule_pack_version", "rule_id", "reason_codes", "reason_es", "reason_en", "reasons", "inputs",
+    "content_sha256",
+)  # fmt: skip
+_COPY_TYPES = (
+    "timestamptz", "text", "text", "int8", "text", "text", "text[]", "text[]", "text", "text", "text", "timestamptz",
+    "text", "timestamptz", "text", "text", "text", "text[]", "text", "text", "jsonb", "jsonb", "text",
+)  # fmt: skip
+_COPY = f"copy ops.contact_decisions ({', '.join(_COLUMNS)}) from stdin"
+
 _EXPLAIN = """
 select decided_at, stage, step, channel, invoice_ids, blocked_invoice_ids, proposed_at, verdict, next_allowed_at,
        rule_pack_id, rule_pack_version, rule_id, reason_codes, reason_es, reason_en, reasons, inputs, batch_id,
@@ -128,9 +143,15 @@ def _row(record: AuditRecord) -> dict[str, Any]:
 
 
 def record_decisions(conn: psycopg.Connection[Any], records: Iterable[AuditRecord]) -> int:
-    """Insert one row per record in the caller's transaction; returns how many were written."""
+    """Insert one row per record in the caller's transaction, in order (decision ids follow it);
+    returns how many were written. Many rows (a build's) go in one COPY, a few in one statement."""
     rows = [_row(record) for record in records]
-    if rows:
+    if len(rows) >= COPY_FROM:
+        with conn.cursor() as cur, cur.copy(_COPY) as copy:
+            copy.set_types(_COPY_TYPES)
+            for row in rows:
+                copy.write_row([row[column] for column in _COLUMNS])
+    elif rows:
         with conn.cursor() as cur:
             cur.executemany(_INSERT, rows)
     log.debug("contact decisions recorded: %d", len(rows))  # counts only, never customer data
