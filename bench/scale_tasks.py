@@ -214,11 +214,15 @@ def campaign_build(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def campaign_playbook(args: argparse.Namespace) -> dict[str, Any]:
-    """The playbook alone: the day's candidates from the same marts (no engine, no render, no writes)."""
+    """The playbook alone: the day's candidates from the same marts (no engine, no render, no writes),
+    on the day cleared of earlier bench batches as the build's is (their rows would cover the
+    candidates, and the playbook would time fewer than the build)."""
     from cartera.campaigns.candidates import build_candidates, load_covered, load_open_items, load_segments
     from cartera.campaigns.playbook import load_playbook
     from cartera.db import connect
 
+    with psycopg.connect(args.dsn) as conn:
+        conn.execute(sql.SQL("truncate {} cascade").format(sql.SQL(", ").join(map(sql.SQL, CAMPAIGN_TABLES))))
     started = time.perf_counter()
     with connect(args.dsn) as conn:
         candidates = build_candidates(
