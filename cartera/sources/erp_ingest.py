@@ -129,6 +129,7 @@ def _ingest_entity(
     transaction: the gate's verdict is on the whole window (rejected share over every row, any
     table-level failure), so a failed gate takes back the chunks it landed before it knew."""
     from expectations.gate import run_gate, threshold  # GX is heavy: loaded when an ingest actually runs
+    from expectations.suites import suite_for
 
     lock_entity(warehouse, erp.SOURCE, entity)
     watermark = read_watermark(warehouse, erp.SOURCE, entity)
@@ -157,6 +158,7 @@ def _ingest_entity(
     # A key repeated in the window must meet its twin in one gate run (the uniqueness check).
     size = max(batch_rows, 1) if window.repeated_key else chunk_rows
     tally = _Tally()
+    checked = suite_for(entity).checked_columns()
     with Progress(f"ingest erp {entity}", total=batch_rows, unit="rows") as progress, erp.reading(schema, mapping):
         main = erp_stream.stream(
             source,
@@ -167,7 +169,9 @@ def _ingest_entity(
             chunk_rows=size,
         )
         for lines in _regroup(itertools.chain([kept], main), size):
-            gate = run_gate(entity, erp_stream.gate_frame(lines, types), upper_bound=upper_bound, max_rejected_share=1)
+            gate = run_gate(
+                entity, erp_stream.gate_frame(lines, types, checked), upper_bound=upper_bound, max_rejected_share=1
+            )
             rejected = {int(row) for row in gate.rejected["row_number"]} if len(gate.rejected) else set()
             write_records(
                 warehouse,

@@ -24,7 +24,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -150,28 +150,41 @@ def _date(text: str) -> dt.date:
         return dt.date.min if text.endswith(" BC") or text.startswith("0000") else dt.date.max
 
 
-def gate_frame(lines: Sequence[bytes], types: Mapping[str, str]) -> pd.DataFrame:
-    """The chunk as the gate validates it (see module doc); columns in `types` order."""
+def gate_frame(
+    lines: Sequence[bytes], types: Mapping[str, str], checked: Collection[str] | None = None
+) -> pd.DataFrame:
+    """The chunk as the gate validates it (see module doc); columns in `types` order. With
+    `checked`, only those columns are parsed (the ones the suite reads values of); the others are
+    present, as None, for the table-level check of the column set: their text lands as read."""
+    import numpy as np
     import pandas as pd
 
     columns = list(types)
+    parsed = [c for c in columns if checked is None or c in checked]
+    buffer = b"\n".join(lines)
     frame = pd.read_csv(
-        io.BytesIO(b"\n".join(lines)),
+        io.BytesIO(buffer),
         sep="\t",
         header=None,
         names=columns,
-        dtype=str,
+        usecols=parsed,
+        dtype={c: "float64" if types[c] in _NUMBER_TYPES else str for c in parsed},
         na_values=["\\N"],
         keep_default_na=False,
         quoting=csv.QUOTE_NONE,
         skip_blank_lines=False,
         engine="c",
     )
-    out: dict[str, pd.Series] = {}
+    # Every backslash of COPY text is an escape or the NULL marker: none but markers, nothing to decode.
+    escapes = buffer.count(b"\\") != buffer.count(b"\\N")
+    out: dict[str, Any] = {}
     for column, kind in types.items():
+        if column not in frame.columns:
+            out[column] = np.full(len(lines), None, dtype=object)
+            continue
         values = frame[column]
         if kind in _NUMBER_TYPES:
-            out[column] = pd.to_numeric(values).astype("float64")
+            out[column] = values
         elif kind == "date":
             out[column] = _mapped(values, _date)
         elif kind == "bool":
@@ -179,7 +192,7 @@ def gate_frame(lines: Sequence[bytes], types: Mapping[str, str]) -> pd.DataFrame
         elif kind in _TIMESTAMP_TYPES:
             out[column] = values.astype(object).where(values.notna(), None)
         else:
-            out[column] = _decoded(values)
+            out[column] = _decoded(values) if escapes else values
     return pd.DataFrame(out)
 
 

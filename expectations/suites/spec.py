@@ -40,6 +40,17 @@ class DatasetSuite:
     checks: tuple[Check, ...]
     max_rejected_share: float | None = field(default=None)  # None: the gate's default
 
+    def checked_columns(self) -> frozenset[str]:
+        """The columns some check reads the values of (the key's included); the table-level
+        contract reads only the column names."""
+        named: set[str] = set(self.key)
+        for check in self.checks:
+            for name in ("column", "column_A", "column_B"):
+                if name in check.kwargs:
+                    named.add(check.kwargs[name])
+            named.update(check.kwargs.get("column_list", ()))
+        return frozenset(named)
+
     def all_checks(self) -> tuple[Check, ...]:
         """The declared checks plus the table-level contract: exactly the raw entity's columns."""
         return (columns_match_contract(self.entity), *self.checks)
