@@ -21,6 +21,9 @@ WINDOW_N = 10  # "last ten settled" for the late count read by segments and expl
 # drift and last year's habits say less than last month's. The model chooses one on its
 # validation window (ml/selection.py).
 LATE_SHARE_HALF_LIVES = (30, 90, 180, 365)
+# (target, invoice) pairs of the self-join built at once (see customer_history): about 100 MB of
+# pairs, a few times that while they are filtered and grouped.
+PAIR_BUDGET = 1_500_000
 
 
 def decayed_share_name(half_life: int) -> str:
@@ -85,18 +88,54 @@ def _last_allocation(targets: pd.DataFrame, history: pd.DataFrame, allocs: pd.Da
     return matched.set_index("key")["allocation_date"]
 
 
-def customer_history(history: pd.DataFrame, targets: pd.DataFrame, allocs: pd.DataFrame) -> pd.DataFrame:
-    """The ``HISTORY_FEATURES`` of each target, one row per target key.
+def customer_history(
+    history: pd.DataFrame, targets: pd.DataFrame, allocs: pd.DataFrame, *, pair_budget: int = PAIR_BUDGET
+) -> pd.DataFrame:
+    """The ``HISTORY_FEATURES`` of each target, one row per target key (in the targets' order).
 
     ``history``: the normalised invoice history. ``targets``: key (unique), customer_id, as_of
     (datetime64) and exclude_invoice_id (the invoice being scored, left out of its own history
     so the same invoice never describes itself; "" for none). ``allocs``: normalised allocations.
     Missing history gives NaN for the lateness figures and 0 for the counts.
+
+    Every figure is a customer's own, so the customers are taken in chunks of about
+    ``pair_budget`` (target, invoice) pairs: the self-join's memory is bounded by the chunk, not
+    by the book (a whole 1M-invoice training set as one join is tens of millions of pairs).
     """
     # One datetime resolution everywhere: merge_asof refuses to match [s] with [ns].
     targets = targets.assign(
         as_of=targets["as_of"].astype("datetime64[ns]"), exclude_invoice_id=targets["exclude_invoice_id"].astype(str)
     )
+    chunk_of = _customer_chunks(history, targets, pair_budget)
+    if chunk_of is None:
+        return _customer_history(history, targets, allocs)
+    invoice_chunk = history["customer_id"].map(chunk_of)
+    target_chunk = targets["customer_id"].map(chunk_of)
+    alloc_chunk = allocs["invoice_id"].map(pd.Series(invoice_chunk.to_numpy(), index=history["invoice_id"].to_numpy()))
+    history_parts = dict(tuple(history.groupby(invoice_chunk, sort=False)))
+    alloc_parts = dict(tuple(allocs.groupby(alloc_chunk, sort=False)))
+    parts = [
+        _customer_history(history_parts.get(chunk, history.iloc[:0]), part, alloc_parts.get(chunk, allocs.iloc[:0]))
+        for chunk, part in targets.groupby(target_chunk, sort=False)
+    ]
+    out = pd.concat(parts, ignore_index=True).set_index("key").reindex(targets["key"].to_numpy())
+    return out.rename_axis("key").reset_index()
+
+
+def _customer_chunks(history: pd.DataFrame, targets: pd.DataFrame, pair_budget: int) -> pd.Series | None:
+    """A chunk number per customer_id so each chunk's (target, invoice) pairs stay near
+    ``pair_budget`` (a customer larger than the budget is a chunk of its own); None when all
+    the pairs fit in one."""
+    per_customer = targets["customer_id"].value_counts(sort=False)
+    pairs = per_customer * history["customer_id"].value_counts(sort=False).reindex(per_customer.index).fillna(0)
+    if pairs.sum() <= pair_budget:
+        return None
+    ends = np.cumsum(pairs.to_numpy())
+    return pd.Series(np.asarray(ends // max(pair_budget, 1), dtype="int64"), index=per_customer.index)
+
+
+def _customer_history(history: pd.DataFrame, targets: pd.DataFrame, allocs: pd.DataFrame) -> pd.DataFrame:
+    """customer_history on one chunk (every customer of ``targets`` with all its invoices)."""
     pairs = targets[["key", "customer_id", "as_of", "exclude_invoice_id"]].merge(
         history[["invoice_id", "customer_id", "issue_date", "due_date", "settled_date", "total_amount_mxn"]],
         on="customer_id",
