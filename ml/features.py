@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from cartera.db import read_frame
 from cartera.errors import BadInputError
 from ml.history import LATE_SHARE_HALF_LIVES, customer_history, decayed_share_name, paid_at
 
@@ -221,9 +220,53 @@ order by a.invoice_id, a.allocation_date
 """
 
 
+def _read_compact(
+    conn: psycopg.Connection, query: str, as_of: dt.date, dates: tuple[str, ...], categories: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A query's rows as a frame of plain arrays: COPY to a temporary file, then read_csv with the
+    dates parsed and numbers as float64 (pandas' parser rounds the exact decimal text correctly).
+
+    No Python object per value (a fetchall of 1M invoices holds ~0.5 GB of tuples, dates and
+    Decimals before the frame exists); ids stay strings, ``categories`` become categoricals.
+    """
+    import tempfile
+
+    from psycopg import sql
+
+    statement = sql.SQL("copy ({}) to stdout with (format csv, header)").format(sql.SQL(query))  # type: ignore[arg-type]  # module constants
+    with tempfile.TemporaryFile() as spool:
+        with conn.cursor() as cur, cur.copy(statement, {"as_of": as_of}) as copy:
+            for block in copy:
+                spool.write(block)
+        spool.seek(0)
+        header = spool.readline().decode().strip().split(",")
+        spool.seek(0)
+        strings = {c: ("category" if c in categories else "object") for c in header if c not in dates}
+        strings = {c: t for c, t in strings.items() if c not in _NUMERIC_COLUMNS}
+        frame = pd.read_csv(
+            spool,
+            dtype={**strings, **{c: "float64" for c in header if c in _NUMERIC_COLUMNS}},
+            parse_dates=list(dates),
+            keep_default_na=False,
+            na_values=[""],
+        )
+    for column in dates:
+        frame[column] = _as_datetime(frame[column])
+    return frame
+
+
+_NUMERIC_COLUMNS = ("total_amount_mxn", "amount_mxn")
+
+
 def load_invoice_history(conn: psycopg.Connection, as_of: dt.date) -> pd.DataFrame:
     """The invoice history known at ``as_of`` from the marts (HISTORY_COLUMNS + first_invoice_date)."""
-    frame = read_frame(conn, _INVOICE_HISTORY_SQL, {"as_of": as_of})
+    frame = _read_compact(
+        conn,
+        _INVOICE_HISTORY_SQL,
+        as_of,
+        ("issue_date", "due_date", "settled_date", "first_invoice_date"),
+        ("currency",),
+    )
     if frame.empty:
         frame = pd.DataFrame(columns=[*HISTORY_COLUMNS, "first_invoice_date"])
     return frame
@@ -231,7 +274,7 @@ def load_invoice_history(conn: psycopg.Connection, as_of: dt.date) -> pd.DataFra
 
 def load_allocations(conn: psycopg.Connection, as_of: dt.date) -> pd.DataFrame:
     """Payment allocations known at ``as_of`` (ALLOCATION_COLUMNS, amounts in MXN)."""
-    frame = read_frame(conn, _ALLOCATIONS_SQL, {"as_of": as_of})
+    frame = _read_compact(conn, _ALLOCATIONS_SQL, as_of, ("allocation_date",))
     if frame.empty:
         frame = pd.DataFrame(columns=list(ALLOCATION_COLUMNS))
     return frame
