@@ -118,17 +118,28 @@ def risk_scores(scores: pd.DataFrame) -> pd.Series:
     return risk.round(6).rename("risk_score")
 
 
-def _write(
-    conn: psycopg.Connection, as_of: dt.date, model_id: str, scores: pd.DataFrame, segments: pd.DataFrame
-) -> None:
-    conn.execute("delete from ml.invoice_scores where score_date = %s", (as_of,))
-    conn.execute("delete from ml.customer_segments where score_date = %s", (as_of,))
-    with conn.cursor() as cur:
-        cur.executemany(
-            """insert into ml.invoice_scores (score_date, invoice_id, customer_id, model_id, p_late, expected_payment_date,
-                                              expected_payment_date_lower, expected_payment_date_upper, reasons)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            [
+# Open items scored at once: the contributions, the reasons and the rows sent to Postgres are
+# one chunk's, so scoring memory does not grow with the open book.
+SCORE_CHUNK_ROWS = 20_000
+_SCORE_COLUMNS = (
+    "score_date",
+    "invoice_id",
+    "customer_id",
+    "model_id",
+    "p_late",
+    "expected_payment_date",
+    "expected_payment_date_lower",
+    "expected_payment_date_upper",
+    "reasons",
+)
+
+
+def _copy_scores(conn: psycopg.Connection, as_of: dt.date, model_id: str, scores: pd.DataFrame) -> None:
+    """One chunk of scores into ml.invoice_scores with COPY."""
+    statement = f"copy ml.invoice_scores ({', '.join(_SCORE_COLUMNS)}) from stdin"
+    with conn.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[arg-type]  # constant columns
+        for r in scores.itertuples(index=False):
+            copy.write_row(
                 (
                     as_of,
                     r.invoice_id,
@@ -140,22 +151,28 @@ def _write(
                     r.expected_payment_date_upper,
                     Jsonb(r.reasons),
                 )
-                for r in scores.itertuples(index=False)
-            ],
-        )
-        cur.executemany(
-            "insert into ml.customer_segments (score_date, customer_id, risk_score, segment, reasons) values (%s, %s, %s, %s, %s)",
-            [
-                (
-                    as_of,
-                    r.customer_id,
-                    None if r.risk_score is None or np.isnan(r.risk_score) else float(r.risk_score),
-                    r.segment,
-                    Jsonb(r.reasons),
-                )
-                for r in segments.itertuples(index=False)
-            ],
-        )
+            )
+
+
+def _copy_segments(conn: psycopg.Connection, as_of: dt.date, segments: pd.DataFrame) -> None:
+    statement = "copy ml.customer_segments (score_date, customer_id, risk_score, segment, reasons) from stdin"
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for r in segments.itertuples(index=False):
+            risk = None if r.risk_score is None or np.isnan(r.risk_score) else float(r.risk_score)
+            copy.write_row((as_of, r.customer_id, risk, r.segment, Jsonb(r.reasons)))
+
+
+def _score_in_chunks(
+    conn: psycopg.Connection, as_of: dt.date, model: StoredModel, features: pd.DataFrame
+) -> pd.DataFrame:
+    """Score the open book SCORE_CHUNK_ROWS at a time, each chunk written as it is scored;
+    returns what the segments need of every score (customer_id, p_late, open_amount_mxn)."""
+    kept = []
+    for start in range(0, max(len(features), 1), SCORE_CHUNK_ROWS):
+        scores = score_features(features.iloc[start : start + SCORE_CHUNK_ROWS], model)
+        _copy_scores(conn, as_of, model.model_id, scores)
+        kept.append(scores.loc[:, ["customer_id", "p_late", "open_amount_mxn"]])
+    return pd.concat(kept, ignore_index=True)
 
 
 def _recent_late(invoices: pd.DataFrame, as_of: dt.date) -> pd.Series:
@@ -182,14 +199,18 @@ def score_open_items(dsn: str, as_of: dt.date) -> ScoringSummary:
         allocations = load_allocations(conn, as_of)
 
     features = build_features(invoices, as_of, for_invoices="open", allocations=allocations)
-    scores = score_features(features, model)
     customers = customer_features(invoices, as_of, allocations)
-    customers = customers.merge(risk_scores(scores), left_on="customer_id", right_index=True, how="left")
-    segments = assign_segments(customers)
-
-    drift = drift_report(model.reference or {}, features, _recent_late(invoices, as_of))
+    recent_late = _recent_late(invoices, as_of)
+    del invoices, allocations  # the book is in the features now: free it before scoring
+    drift = drift_report(model.reference or {}, features, recent_late)
+    # One transaction: the day's old rows stay until every chunk and the segments are written.
     with connect(dsn) as conn:
-        _write(conn, as_of, model.model_id, scores, segments)
+        conn.execute("delete from ml.invoice_scores where score_date = %s", (as_of,))
+        conn.execute("delete from ml.customer_segments where score_date = %s", (as_of,))
+        scores = _score_in_chunks(conn, as_of, model, features)
+        customers = customers.merge(risk_scores(scores), left_on="customer_id", right_index=True, how="left")
+        segments = assign_segments(customers)
+        _copy_segments(conn, as_of, segments)
         drifted = record_drift(
             conn, as_of, model.model_id, drift, dt.datetime.combine(as_of, dt.time(0), tzinfo=dt.UTC)
         )
