@@ -130,6 +130,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 def train_baseline(args: argparse.Namespace) -> dict[str, Any]:
     """One XGBoost fit, the stored model's parameters and rounds, on the stored model's own
     training matrix (the refit set's features, built first and not timed)."""
+    # XGBoost threads wait as the pipeline's do (ml/__init__.py), set before XGBoost loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import pandas as pd
     import xgboost as xgb
 
@@ -167,6 +169,8 @@ def score(args: argparse.Namespace) -> dict[str, Any]:
 
 def score_baseline(args: argparse.Namespace) -> dict[str, Any]:
     """The champion's booster predicting the open book's feature matrix (built first, not timed)."""
+    # XGBoost threads wait as the pipeline's do (ml/__init__.py), set before XGBoost loads.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import xgboost as xgb
 
     from cartera.db import connect
