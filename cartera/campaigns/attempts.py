@@ -194,49 +194,46 @@ class AttemptStart:
 def start_many(
     conn: psycopg.Connection, starts: list[AttemptStart], *, provider: str, dispatcher: str
 ) -> list[Attempt]:
-    """:func:`start` for many rows (one pipelined statement per row, no round trip each), in
-    the order given, each :data:`PREPARED`: it counts as in flight for the customer's caps, and
+    """:func:`start` for many rows (distinct outbox rows) in one statement, returned in the
+    order given, each :data:`PREPARED`: it counts as in flight for the customer's caps, and
     :func:`mark_requested` (committed) must precede its request."""
     if not starts:
         return []
-    params = [
-        {
-            "outbox_id": s.outbox_id,
-            "key": s.key,
-            "channel": s.channel,
-            "provider": provider,
-            "at": s.at,
-            "sha": s.content_sha256,
-            "dispatcher": dispatcher,
-        }
-        for s in starts
-    ]
-    with conn.cursor() as cur:
-        cur.executemany(
-            """
+    ids = [s.outbox_id for s in starts]
+    if len(set(ids)) != len(ids):
+        raise ValueError("start_many takes each outbox row once")
+    rows = conn.execute(
+        """
+        with s as (
+            select * from unnest(%(ids)s::bigint[], %(keys)s::text[], %(channels)s::text[], %(ats)s::timestamptz[],
+                                 %(shas)s::text[]) as s(outbox_id, key, channel, at, sha)
+        ), inserted as (
             insert into ops.send_attempts (outbox_id, idempotency_key, attempt_no, channel, provider, started_at,
                 content_sha256, dispatcher, error_code)
-            values (%(outbox_id)s, %(key)s,
-                (select coalesce(max(attempt_no), 0) + 1 from ops.send_attempts where outbox_id = %(outbox_id)s),
-                %(channel)s, %(provider)s, %(at)s, %(sha)s, %(dispatcher)s, %(prepared)s)
-            returning attempt_id, attempt_no
-            """,
-            [{**p, "prepared": PREPARED} for p in params],
-            returning=True,
+            select s.outbox_id, s.key,
+                   coalesce((select max(a.attempt_no) from ops.send_attempts a where a.outbox_id = s.outbox_id), 0) + 1,
+                   s.channel, %(provider)s, s.at, s.sha, %(dispatcher)s, %(prepared)s
+            from s
+            returning attempt_id, outbox_id, attempt_no
+        ), marked as (
+            update ops.outbox o set provider = %(provider)s from s where o.outbox_id = s.outbox_id
         )
-        numbers: list[tuple[int, int]] = []
-        while True:
-            row = cur.fetchone()
-            assert row is not None
-            numbers.append((int(row[0]), int(row[1])))
-            if not cur.nextset():
-                break
-    conn.execute(
-        "update ops.outbox set provider = %s where outbox_id = any(%s)", (provider, [s.outbox_id for s in starts])
-    )
+        select outbox_id, attempt_id, attempt_no from inserted
+        """,
+        {
+            "ids": ids,
+            "keys": [s.key for s in starts],
+            "channels": [s.channel for s in starts],
+            "ats": [s.at for s in starts],
+            "shas": [s.content_sha256 for s in starts],
+            "provider": provider,
+            "dispatcher": dispatcher,
+            "prepared": PREPARED,
+        },
+    ).fetchall()
+    numbers = {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
     return [
-        Attempt(attempt_id, s.outbox_id, attempt_no, s.at, s.content_sha256)
-        for s, (attempt_id, attempt_no) in zip(starts, numbers, strict=True)
+        Attempt(numbers[s.outbox_id][0], s.outbox_id, numbers[s.outbox_id][1], s.at, s.content_sha256) for s in starts
     ]
 
 

@@ -256,12 +256,19 @@ def claim_due(
 
 def release(conn: psycopg.Connection, outbox_id: int, now: dt.datetime, not_before: dt.datetime, reason: str) -> None:
     """Give a claimed row back untouched (no attempt counted): a stopped batch, an open circuit."""
-    conn.execute(
+    release_many(conn, [outbox_id], now, not_before, reason)
+
+
+def release_many(
+    conn: psycopg.Connection, outbox_ids: list[int], now: dt.datetime, not_before: dt.datetime, reason: str
+) -> int:
+    """:func:`release` for many rows in one statement; returns how many were still ``sending``."""
+    return conn.execute(
         "update ops.outbox set status = 'pending', not_before = greatest(not_before, %s), status_reason = %s, "
         "attempts = greatest(attempts - 1, 0), lease_until = null, updated_at = %s "
-        "where outbox_id = %s and status = 'sending'",
-        (not_before, reason, now, outbox_id),
-    )
+        "where outbox_id = any(%s) and status = 'sending'",
+        (not_before, reason, now, outbox_ids),
+    ).rowcount
 
 
 def mark_sent(
