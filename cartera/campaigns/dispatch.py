@@ -13,7 +13,10 @@ What "exactly once" means with providers that do not de-duplicate (docs/reliabil
    profiles, holds, histories, recent payments, recipients, payment references: one query
    each, not one per row). Then, row by row, re-check the law **at the real instant** (the
    injected `clock`, read just before that row's decision), record the decision, and render
-   (large dispatches render and judge their e-mails on every core first: :mod:`prerender`).
+   (large dispatches render and judge their e-mails on every core first: :mod:`prerender`; the
+   next batch is then claimed and rendered while this one is decided and sent, and a rendering
+   made ahead is used only where the data read under the locks still gives the same job:
+   :mod:`.dispatch_ahead`).
    Every message the law lets go gets an attempt row, ``prepared``, and all of it is committed
    together — decisions and attempts under the locks. A message let go counts in its
    customer's history at once, so the customer's next row in the same batch sees it.
@@ -52,6 +55,7 @@ from collections.abc import Mapping
 import psycopg
 
 from cartera.campaigns import outbox
+from cartera.campaigns.dispatch_ahead import Ahead, RenderAhead
 from cartera.campaigns.dispatch_channels import _alert_on_stuck, _Channels, _default_factories
 from cartera.campaigns.dispatch_options import (
     MAX_SEND_ATTEMPTS,
@@ -184,34 +188,52 @@ def _send_due(
     due = outbox.count_due(conn, _now(clock), max_attempts=opts.max_attempts)
     progress = _Progress(due, opts.progress_every)
     prerender = Prerenderer(opts.render_workers) if opts.render_workers > 1 and due >= opts.prerender_from else None
+    # With render workers, the next batch is claimed and handed to them before this one is
+    # decided, so they render it while this one is decided and sent (dispatch_ahead).
+    renderer = RenderAhead(prerender) if prerender is not None else None
+
+    def claim() -> list[outbox.OutboxRow]:
+        return outbox.claim_due(
+            conn, _now(clock), limit=opts.batch_size, max_attempts=opts.max_attempts, lease=opts.lease
+        )
+
+    def render_ahead(rows: list[outbox.OutboxRow]) -> Ahead | None:
+        return renderer.start(conn, rows, _now(clock), opts) if renderer is not None and rows else None
+
     try:
-        while True:
-            rows = outbox.claim_due(
-                conn, _now(clock), limit=opts.batch_size, max_attempts=opts.max_attempts, lease=opts.lease
-            )
-            if not rows:
-                return
+        rows = claim()
+        ahead = render_ahead(rows)
+        while rows:
             summary.claimed += len(rows)
+            full = len(rows) >= opts.batch_size
+            following = claim() if renderer is not None and full else []
+            following_ahead = render_ahead(following)
             try:
-                _send_batch(dsn, conn, rows, clock, registry, opts, summary, dispatcher, prerender)
+                _send_batch(dsn, conn, rows, clock, registry, opts, summary, dispatcher, prerender, ahead)
             except ConfigurationError:
-                # The rest of the claimed rows go back untouched, then the task fails loudly.
-                conn.rollback()
-                now = _now(clock)
-                for rest in rows:  # only rows still 'sending' (without an attempt) are given back
-                    cur = conn.execute(
-                        "select 1 from ops.outbox where outbox_id = %s and status = 'sending'", (rest.outbox_id,)
-                    ).fetchone()
-                    if cur is not None:
-                        outbox.release(conn, rest.outbox_id, now, now, "stopped_configuration_error")
-                        summary.released += 1
-                conn.commit()
+                # The rest of the claimed rows (and the next batch, claimed ahead) go back untouched,
+                # then the task fails loudly.
+                summary.claimed += len(following)
+                _give_back(conn, rows + following, _now(clock), summary)
                 raise
             conn.commit()
             progress.tick(summary)
-            if len(rows) < opts.batch_size:
+            if not full:
                 return
+            rows, ahead = (following, following_ahead) if renderer is not None else (claim(), None)
     finally:
+        if renderer is not None:
+            renderer.close()
         if prerender is not None:
             prerender.close()
         progress.tick(summary, final=True)
+
+
+def _give_back(
+    conn: psycopg.Connection, rows: list[outbox.OutboxRow], now: dt.datetime, summary: DispatchSummary
+) -> None:
+    """Rows still ``sending`` (no request made) go back pending, untouched."""
+    conn.rollback()
+    ids = [row.outbox_id for row in rows]
+    summary.released += outbox.release_many(conn, ids, now, now, "stopped_configuration_error")
+    conn.commit()

@@ -8,25 +8,25 @@ one ``prepared`` attempt per message the law lets go. The caller commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import psycopg
 
 from cartera.campaigns import attempts, message_context, outbox
 from cartera.campaigns import contact_data as data
-from cartera.campaigns.candidates import Candidate, OpenItem
+from cartera.campaigns.candidates import Candidate
 from cartera.campaigns.contact_check import check, policy_engine
 from cartera.campaigns.content_check import content_version
 from cartera.campaigns.decisions import audit_record, step_of
+from cartera.campaigns.dispatch_ahead import Ahead, render_job, render_jobs
 from cartera.campaigns.dispatch_channels import _Channels
 from cartera.campaigns.dispatch_options import Clock, DispatchOptions, DispatchSummary, _now
 from cartera.campaigns.playbook import Step
-from cartera.campaigns.prerender import Prerenderer, Rendered, RenderJob, render_and_judge
+from cartera.campaigns.prerender import Prerenderer, Rendered, render_and_judge
 from cartera.campaigns.rendering import RenderedMessage
 from cartera.channels import OutboundMessage
 from cartera.policy.audit import AuditRecord, record_decisions
-from cartera.policy.models import ContactProfile, SentMessage
+from cartera.policy.models import SentMessage
 
 
 @dataclass
@@ -59,10 +59,13 @@ def _decide(
     summary: DispatchSummary,
     dispatcher: str,
     prerender: Prerenderer | None,
+    ahead: Ahead | None = None,
 ) -> list[_Ready]:
     """Under every customer's lock: read what may have changed (for the whole batch at once),
     then per row read the clock, check the law at that instant, record the decision; start one
-    attempt per message the law lets go. The caller commits."""
+    attempt per message the law lets go. A rendering made `ahead` is used only where its job
+    equals the one built from the data read here (any other row is rendered here). The caller
+    commits."""
     customers = sorted({row.customer_id for row in rows})
     _lock_customers(conn, customers)
     start = _now(clock)  # after the locks: everything below is read under them
@@ -76,14 +79,12 @@ def _decide(
     engine = policy_engine()
     prerendered: dict[int, Rendered] = {}
     if prerender is not None:  # e-mails rendered and judged on every core (time-independent)
-        jobs: dict[int, RenderJob] = {}
-        for row in rows:
-            recipient = recipients.get(row.customer_id)
-            items = tuple(current.get(i) or data.closed_placeholder(i, row.customer_id) for i in row.invoice_ids)
-            if row.channel == "email" and recipient and recipient.email and all(i.is_open for i in items):
-                profile = profiles[row.customer_id]
-                jobs[row.outbox_id] = _render_job(row, items, recipient, profile, snapshot_date, references, opts)
-        prerendered = dict(zip(jobs, prerender.map(list(jobs.values())), strict=True))
+        audiences = {c: (p.country, p.is_consumer) for c, p in profiles.items()}
+        jobs = render_jobs(rows, current, snapshot_date, recipients, audiences, references, opts)
+        if ahead is not None:  # rendered ahead from data read without the locks: kept where it still holds
+            prerendered = {i: done for i, (job, done) in ahead.rendered().items() if jobs.get(i) == job}
+        else:
+            prerendered = dict(zip(jobs, prerender.map(list(jobs.values())), strict=True))
     audits: list[AuditRecord] = []
     steps: dict[tuple[str, str, str, str], Step] = {}
     ready: list[_Ready] = []
@@ -104,7 +105,9 @@ def _decide(
             rendered, report, template_error = prerendered[row.outbox_id]
         elif recipient is not None and address and all(item.is_open for item in items):
             rendered, report, template_error = render_and_judge(
-                _render_job(row, items, recipient, profile, snapshot_date, references, opts),
+                render_job(
+                    row, items, recipient, (profile.country, profile.is_consumer), snapshot_date, references, opts
+                ),
                 window_open=row.channel == "whatsapp"
                 and message_context.whatsapp_window_open(conn, row.customer_id, now),
             )
@@ -163,7 +166,9 @@ def _decide(
             categories=("cobranza", row.step),
             custom_args={"outbox_id": str(row.outbox_id), "step": row.step},
         )
-        ready.append(_Ready(row, message, now, content_version(rendered)))
+        # The report's digest is content_version(rendered), computed where it was judged.
+        digest = report.content_sha256 if report is not None and report.content_sha256 else content_version(rendered)
+        ready.append(_Ready(row, message, now, digest))
         # The customer's next row in this batch counts this one, as it would once in flight.
         history.append(SentMessage(at=now, channel=row.channel, invoice_ids=row.invoice_ids, outcome="sent"))
     record_decisions(conn, audits)
@@ -187,26 +192,3 @@ def _decide(
         for item, attempt in zip(going, started, strict=True):
             item.attempt = attempt
     return ready
-
-
-def _render_job(
-    row: outbox.OutboxRow,
-    items: tuple[OpenItem, ...],
-    recipient: data.Recipient,
-    profile: ContactProfile,
-    snapshot_date: dt.date | None,
-    references: Mapping[str, str],
-    opts: DispatchOptions,
-) -> RenderJob:
-    return RenderJob(
-        channel=row.channel,
-        template=row.template,
-        language=recipient.language,
-        invoices=items,
-        as_of=snapshot_date or row.as_of_date,
-        company_name=opts.company_name,
-        contact_name=recipient.contact_name,
-        reference=references.get(row.customer_id, row.customer_id),
-        country=profile.country,
-        is_consumer=profile.is_consumer,
-    )

@@ -13,6 +13,7 @@ import datetime as dt
 import psycopg
 
 from cartera.campaigns import attempts, outbox
+from cartera.campaigns.dispatch_ahead import Ahead
 from cartera.campaigns.dispatch_channels import _Channels, _count_failure, _credentials_refused, _dispatch_alert
 from cartera.campaigns.dispatch_decide import _decide, _Ready
 from cartera.campaigns.dispatch_options import Clock, DispatchOptions, DispatchSummary, _now
@@ -31,9 +32,11 @@ def _send_batch(
     summary: DispatchSummary,
     dispatcher: str,
     prerender: Prerenderer | None = None,
+    ahead: Ahead | None = None,
 ) -> None:
     """Decide every claimed row under its customer's lock with the batch's data read once, commit
-    the decisions and one attempt row per message, then make the requests."""
+    the decisions and one attempt row per message, then make the requests. `ahead`: the batch's
+    e-mails being rendered already (:mod:`.dispatch_ahead`)."""
     by_channel: dict[str, list[outbox.OutboxRow]] = {}
     for row in rows:
         by_channel.setdefault(row.channel, []).append(row)
@@ -62,7 +65,7 @@ def _send_batch(
     conn.commit()
     if not sendable:
         return
-    ready = _decide(conn, sendable, clock, registry, opts, summary, dispatcher, prerender)
+    ready = _decide(conn, sendable, clock, registry, opts, summary, dispatcher, prerender, ahead)
     conn.commit()  # decisions and attempts durable before any request leaves (and the locks released)
     by_provider: dict[str, list[_Ready]] = {}
     for item in ready:

@@ -81,3 +81,44 @@ def test_attempts_prepared_by_a_dispatcher_that_died_before_the_request_go_back_
             "select outcome, error_code, count(*) from ops.send_attempts group by 1, 2 order by 1"
         ).fetchall()
     assert outcomes == [("accepted", None, 5), ("not_sent", "lease_expired_before_request", 5)]
+
+
+def test_a_batch_rendered_ahead_is_sent_as_the_data_read_under_the_locks_says(
+    campaign_dsn: str, fake_sendgrid: FakeSendGrid, channel_factory: Callable[[], SendGridEmailChannel]
+) -> None:
+    """With render workers, the next batch is claimed and rendered before this one is decided;
+    data that changes in between (here every open amount, while the first request is in flight)
+    is what the later messages say, never the guess rendered ahead."""
+    build_batch(campaign_dsn, AS_OF)
+    channel = channel_factory()
+    decided_before: set[str] = set()
+
+    def change_amounts_at_the_first_request(send: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        def sending(messages: Any) -> Any:
+            if not decided_before:
+                with psycopg.connect(campaign_dsn) as conn:
+                    keys = conn.execute("select distinct idempotency_key from ops.send_attempts").fetchall()
+                    decided_before.update(k for (k,) in keys)
+                    conn.execute("update marts.fct_open_items set open_amount = 4321.09, open_amount_mxn = 4321.09")
+            return send(messages)
+
+        return sending
+
+    channel.send = change_amounts_at_the_first_request(channel.send)  # type: ignore[method-assign]
+    channel.send_many = change_amounts_at_the_first_request(channel.send_many)  # type: ignore[method-assign]
+    ahead = DispatchOptions(batch_size=2, company_name="Ejemplo", request_size=1000, render_workers=2, prerender_from=0)
+    ticks = iter(MORNING + dt.timedelta(seconds=i) for i in range(1000))
+    summary = dispatch(campaign_dsn, lambda: next(ticks), channel_factory=lambda: channel, options=ahead)
+
+    sent = {r["idempotency_key"]: r for r in rows(campaign_dsn)}
+    assert summary.sent == len(sent) == 5 and 0 < len(decided_before) <= 2  # the first batch of two
+    bodies = {m["request"]["custom_args"]["idempotency_key"]: m["request"]["content"][0]["value"]
+              for m in fake_sendgrid.messages}  # fmt: skip
+    for key, row in sent.items():
+        body = bodies[key]
+        if key in decided_before:
+            assert "4,321.09" not in body
+        else:  # decided after the change: every invoice at its new amount, none at its old one
+            assert body.count("4,321.09") >= len(row["invoice_ids"])
+            assert all(f"{float(INVOICES[i][3]):,.2f}" not in body for i in row["invoice_ids"])
+        assert row["status"] == "sent" and fake_sendgrid.copies(key) == 1
