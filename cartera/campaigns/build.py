@@ -15,6 +15,11 @@ Guarantees:
 * the message is rendered for its channel as dispatch will render it and its text checked against
   the country's content rules (:mod:`cartera.campaigns.content_check`): a template that breaks the
   law is denied here, with the rule id, before the batch is approved — and again at send.
+
+It scales with the day's candidates, not with round trips: what the checks read about the
+customers is read once per batch, one query per table (:mod:`cartera.campaigns.build_inputs`), the
+engine decides in memory, and the rows are written at the end in one round per table
+(:mod:`cartera.campaigns.build_writes`), all in the build's one transaction.
 """
 
 from __future__ import annotations
