@@ -104,7 +104,7 @@ def copy_lines(conn: psycopg.Connection, entity: str, lines: Sequence[bytes], *,
     )
     prefix = f"{load_id}\t{source}\t".encode()
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        copy.write(b"".join(prefix + line + b"\n" for line in lines))
+        copy.write(prefix + (b"\n" + prefix).join(lines) + b"\n")
     return len(lines)
 
 

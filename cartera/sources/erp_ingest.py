@@ -27,8 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
@@ -168,16 +169,15 @@ def _ingest_entity(
             upper=upper_bound,
             chunk_rows=size,
         )
-        for lines in _regroup(itertools.chain([kept], main), size):
-            gate = run_gate(
-                entity, erp_stream.gate_frame(lines, types, checked), upper_bound=upper_bound, max_rejected_share=1
-            )
-            rejected = {int(row) for row in gate.rejected["row_number"]} if len(gate.rejected) else set()
-            write_records(
-                warehouse,
-                load_id=this_load,
-                source=erp.SOURCE,
-                records=(
+        # The warehouse writes of one chunk run in a thread while the next chunk is read and
+        # validated (the server parses and stores a COPY while the client waits: ~a third of the time).
+        with _Writer() as writer:
+            for lines in _regroup(itertools.chain([kept], main), size):
+                gate = run_gate(
+                    entity, erp_stream.gate_frame(lines, types, checked), upper_bound=upper_bound, max_rejected_share=1
+                )
+                rejected = {int(row) for row in gate.rejected["row_number"]} if len(gate.rejected) else set()
+                records = [
                     QuarantineRecord(
                         entity=entity,
                         row_number=tally.rows + int(item.row_number),
@@ -187,16 +187,11 @@ def _ingest_entity(
                         record_key=item.record_key,
                     )
                     for item in gate.rejected.itertuples(index=False)
-                ),
-            )
-            good = [line for position, line in enumerate(lines, 1) if position not in rejected]
-            tally.add(
-                gate,
-                len(lines),
-                len(rejected),
-                copy_lines(warehouse, entity, good, load_id=this_load, source=erp.SOURCE),
-            )
-            progress.advance(len(lines))
+                ]
+                good = [line for position, line in enumerate(lines, 1) if position not in rejected]
+                writer.submit(_land, warehouse, entity, this_load, records, good)
+                tally.add(gate, len(lines), len(rejected), len(good))
+                progress.advance(len(lines))
     limit = threshold(entity, max_rejected_share)
     failures = dict(tally.failures)
     share = tally.rejected / tally.rows if tally.rows else 0.0
@@ -234,6 +229,41 @@ def _ingest_entity(
         passed,
     )
     return LoadResult(entity, this_load, tally.rows, loaded, tally.rejected, passed, watermark_to, failures)
+
+
+def _land(
+    warehouse: psycopg.Connection, entity: str, this_load: str, records: list[QuarantineRecord], good: list[bytes]
+) -> None:
+    write_records(warehouse, load_id=this_load, source=erp.SOURCE, records=records)
+    copy_lines(warehouse, entity, good, load_id=this_load, source=erp.SOURCE)
+
+
+class _Writer:
+    """At most one write to the warehouse in flight, in a thread; the next waits for it, and leaving
+    waits for the last (its error is raised here), so the caller's transaction ends after them."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        self._last: Future[None] | None = None
+
+    def submit(self, write: Callable[..., None], *args: Any) -> None:
+        self.wait()
+        self._last = self._pool.submit(write, *args)
+
+    def wait(self) -> None:
+        last, self._last = self._last, None
+        if last is not None:
+            last.result()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 class _Tally:

@@ -115,12 +115,16 @@ def stream(
     tail = b""
     with conn.cursor() as cur, cur.copy(query) as copy:
         for block in copy:
-            lines = (tail + bytes(block)).split(b"\n")
-            tail = lines.pop()
-            pending.extend(lines)
+            data = bytes(block)
+            if not tail and data.endswith(b"\n") and data.count(b"\n") == 1:
+                pending.append(data[:-1])  # the server sends one row per message: the usual case
+            else:
+                lines = (tail + data).split(b"\n")
+                tail = lines.pop()
+                pending.extend(lines)
             while len(pending) >= chunk_rows:
                 yield pending[:chunk_rows]
-                del pending[:chunk_rows]
+                pending = pending[chunk_rows:]
     if tail:
         pending.append(tail)
     if pending:
