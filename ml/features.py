@@ -134,22 +134,31 @@ def features_at(invoices: pd.DataFrame, targets: pd.DataFrame, allocations: pd.D
         rows[["key", "customer_id", "as_of"]].assign(exclude_invoice_id=rows["invoice_id"]),
         allocs,
     )
-    rows = rows.merge(cust, on="key", how="left", validate="one_to_one")
-
-    rows["amount_mxn"] = rows["total_amount_mxn"]
-    rows["log_amount_mxn"] = np.log1p(rows["amount_mxn"].clip(lower=0))
-    rows["credit_terms_days"] = (rows["due_date"] - rows["issue_date"]).dt.days.astype("float64")
-    rows["is_usd"] = (rows["currency"].str.upper() == "USD").astype("float64")
-    rows["issue_month"] = rows["issue_date"].dt.month.astype("float64")
-    rows["days_past_due"] = (rows["as_of"] - rows["due_date"]).dt.days.astype("float64")
+    if not np.array_equal(cust["key"].to_numpy(), rows["key"].to_numpy()):  # pragma: no cover - a broken contract
+        raise AssertionError("customer_history must return its rows in the targets' order")
+    # The result is built once from its columns: merging the customer figures into ``rows`` and
+    # selecting the columns afterwards held three copies of every feature at once.
+    amount = rows["total_amount_mxn"]
     paid = paid_at(rows[["invoice_id", "as_of"]], allocs)
-    rows["open_amount_mxn"] = (rows["total_amount_mxn"] - paid).clip(lower=0)
-    rows = rows.rename(columns={"as_of": "as_of_date"})
+    own = {
+        "invoice_id": rows["invoice_id"],
+        "customer_id": rows["customer_id"],
+        "as_of_date": rows["as_of"],
+        "issue_date": rows["issue_date"],
+        "due_date": rows["due_date"],
+        "amount_mxn": amount,
+        "log_amount_mxn": np.log1p(amount.clip(lower=0)),
+        "credit_terms_days": (rows["due_date"] - rows["issue_date"]).dt.days.astype("float64"),
+        "is_usd": (rows["currency"].str.upper() == "USD").astype("float64"),
+        "issue_month": rows["issue_date"].dt.month.astype("float64"),
+        "days_past_due": (rows["as_of"] - rows["due_date"]).dt.days.astype("float64"),
+        "open_amount_mxn": (amount - paid).clip(lower=0),
+    }
     helpers = ["days_past_due", "open_amount_mxn", "cust_median_days_late", "cust_late_last10", "cust_n_last10"]
     # Recency-weighted late shares: candidates for the model chosen per book (ml/selection.py).
     helpers += [decayed_share_name(h) for h in LATE_SHARE_HALF_LIVES]
     columns = ["invoice_id", "customer_id", "as_of_date", "issue_date", "due_date", *MODEL_FEATURES, *helpers]
-    return rows.loc[:, columns].reset_index(drop=True)
+    return pd.DataFrame({c: own[c] if c in own else cust[c] for c in columns})
 
 
 def build_features(

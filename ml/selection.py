@@ -73,7 +73,11 @@ class LinearScorer:
         indicators = x.loc[:, self.indicator_columns].isna().astype("float64").to_numpy()
         filled = x.fillna(pd.Series(self.medians, index=self.feature_names)).fillna(0.0).to_numpy()
         design = np.hstack([filled, indicators])
-        return np.asarray((design - np.asarray(self.means)) / np.asarray(self.scales))
+        del x, filled, indicators
+        # In place: the same numbers as (design - means) / scales without two more copies.
+        design -= np.asarray(self.means)
+        design /= np.asarray(self.scales)
+        return design
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         z = self._design(frame) @ np.asarray(self.coef) + self.intercept
@@ -91,10 +95,13 @@ class LinearScorer:
         design = np.hstack(
             [x.fillna(medians).fillna(0.0).to_numpy(), x.loc[:, indicator_columns].isna().astype("float64").to_numpy()]
         )
+        del x
         means, scales = design.mean(axis=0), design.std(axis=0)
         scales = np.where(scales > 0, scales, 1.0)
         model = LogisticRegression(C=LOGISTIC_C, max_iter=2000)
-        model.fit((design - means) / scales, labels.astype("int64").to_numpy())
+        design -= means  # in place: (design - means) / scales without two more copies
+        design /= scales
+        model.fit(design, labels.astype("int64").to_numpy())
         return cls(
             feature_names=names,
             log_columns=log_columns,
