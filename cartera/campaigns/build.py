@@ -183,7 +183,7 @@ def build_batch(
         for candidate in candidates:
             due_by_customer.setdefault(candidate.customer_id, []).append(candidate)
         messaged_today = load_messaged_on(conn, as_of)
-        inputs = load_build_inputs(conn, due_by_customer, planned_at, messaged_today)
+        inputs = load_build_inputs(conn, due_by_customer, as_of, planned_at, messaged_today)
         engine = policy_engine()  # loaded before the batch opens: a bad rule pack fails fast
         batch_id = outbox.open_batch(conn, as_of, playbook.version, planned_at)
         writes = BuildWrites(batch_id, as_of, planned_at)

@@ -71,12 +71,15 @@ def load_whatsapp_windows(conn: psycopg.Connection, customer_ids: Iterable[str],
     return frozenset(str(r[0]) for r in rows)
 
 
-def load_outbox_keys(conn: psycopg.Connection, customer_ids: Iterable[str]) -> frozenset[str]:
-    """Every outbox idempotency key of these customers (a rebuild asks whether its key exists)."""
+def load_outbox_keys(conn: psycopg.Connection, customer_ids: Iterable[str], as_of: dt.date) -> frozenset[str]:
+    """The outbox idempotency keys of these customers for business day `as_of` (a rebuild asks
+    whether its key exists; a day's key hashes the day, and its row carries it as ``as_of_date``)."""
     ids = sorted(set(customer_ids))
     if not ids:
         return frozenset()
-    rows = conn.execute("select idempotency_key from ops.outbox where customer_id = any(%s)", (ids,)).fetchall()
+    rows = conn.execute(
+        "select idempotency_key from ops.outbox where customer_id = any(%s) and as_of_date = %s", (ids, as_of)
+    ).fetchall()
     return frozenset(str(r[0]) for r in rows)
 
 
@@ -110,10 +113,15 @@ class BuildInputs:
 
 
 def load_build_inputs(
-    conn: psycopg.Connection, customer_ids: Iterable[str], planned_at: dt.datetime, messaged_today: Iterable[str]
+    conn: psycopg.Connection,
+    customer_ids: Iterable[str],
+    as_of: dt.date,
+    planned_at: dt.datetime,
+    messaged_today: Iterable[str],
 ) -> BuildInputs:
-    """Read everything the build needs about `customer_ids` as of `planned_at`, one query per
-    table; today's outbox keys only for the customers already messaged today."""
+    """Read everything the build of business day `as_of` needs about `customer_ids` as of
+    `planned_at`, one query per table; the day's outbox keys only for the customers already
+    messaged that day."""
     ids = sorted(set(customer_ids))
     return BuildInputs(
         profiles=data.load_profiles(conn, ids, planned_at),
@@ -123,5 +131,5 @@ def load_build_inputs(
         recipients=data.load_recipients(conn, ids),
         references=data.load_payment_references(conn, ids),
         whatsapp_open=load_whatsapp_windows(conn, ids, planned_at),
-        existing_keys=load_outbox_keys(conn, set(ids) & set(messaged_today)),
+        existing_keys=load_outbox_keys(conn, set(ids) & set(messaged_today), as_of),
     )

@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from campaign_inputs import AS_OF, CUSTOMERS, add_customer, local
 
+from cartera.campaigns import build_batch, message_context
 from cartera.campaigns import contact_data as data
-from cartera.campaigns import message_context
 from cartera.campaigns.build import default_planned_at
 from cartera.campaigns.build_inputs import load_build_inputs
 
@@ -59,10 +59,11 @@ def _seed_history(dsn: str) -> None:
 
 def test_the_batch_loaders_give_each_customer_what_the_per_customer_readers_give(campaign_dsn: str) -> None:
     _seed_history(campaign_dsn)
+    build_batch(campaign_dsn, AS_OF)  # today's rows: scheduled history, and the keys a rebuild finds
     customers = [*CUSTOMERS, "C8", "C_UNKNOWN"]
     at = local(2026, 3, 10, 9)
     with psycopg.connect(campaign_dsn) as conn:
-        inputs = load_build_inputs(conn, customers, at, messaged_today=["C1", "C2"])
+        inputs = load_build_inputs(conn, customers, AS_OF, at, messaged_today=["C1", "C2"])
         for customer in customers:
             assert Counter(inputs.history(customer)) == Counter(
                 data.load_history(conn, customer, include_scheduled=True)
@@ -71,10 +72,13 @@ def test_the_batch_loaders_give_each_customer_what_the_per_customer_readers_give
             assert inputs.recipients.get(customer) == data.load_recipient(conn, customer)
             assert inputs.reference(customer) == message_context.payment_reference(conn, customer)
             assert (customer in inputs.whatsapp_open) == message_context.whatsapp_window_open(conn, customer, at)
-        keys = {r[0] for r in conn.execute("select idempotency_key from ops.outbox where customer_id in ('C1', 'C2')")}
+        today = "select idempotency_key, customer_id from ops.outbox where as_of_date = %s"
+        keys = dict(conn.execute(today, (AS_OF,)).fetchall())
     # The seeded rows make the comparisons above non-trivial.
-    assert sum(len(inputs.history(c)) for c in customers) == 5  # six rows, one cancelled
+    assert sum(len(inputs.history(c)) for c in customers) == 5 + len(keys)  # six seeded, one cancelled; today's
     assert len(inputs.payments("C2", at)) == 2
     assert inputs.whatsapp_open == {"C8"}
     assert inputs.reference("C8") == "ABC010101XY1" and inputs.reference("C1") == "C1"
-    assert inputs.existing_keys == keys and keys
+    # Today's keys of the customers messaged today; not their earlier days' (C1 has two).
+    assert inputs.existing_keys == {key for key, customer in keys.items() if customer in ("C1", "C2")}
+    assert len(inputs.existing_keys) == 2
