@@ -30,7 +30,9 @@ posted_days as (
 ),
 
 books as (
-    select max(posted_date) as data_through
+    select
+        max(posted_date) as data_through,
+        max(posted_date) - {{ balance_days - 1 }} as first_balance_date
     from posted_days
     where posted_date <= {{ as_of_date() }}
 ),
@@ -43,45 +45,171 @@ balance_days as (
     where books.data_through is not null
 ),
 
--- Each span of constant open amount expanded to its days within the range.
-open_invoice_days as (
+-- Each span of constant open amount, clipped to the range.
+balance_spans as (
     select
-        cast(balance_day as date) as balance_date,
         balance_periods.invoice_id,
         balance_periods.due_date,
         balance_periods.currency,
         balance_periods.open_amount,
-        balance_periods.open_amount_mxn as open_mxn_at_issue_rate
+        balance_periods.open_amount_mxn,
+        greatest(balance_periods.valid_from, books.first_balance_date) as span_from,
+        least(balance_periods.valid_to, books.data_through) as span_to
     from balance_periods
     cross join books
-    -- a set-returning function in FROM sees the items before it (Postgres: LATERAL is implied)
-    cross join
-        generate_series(
-            greatest(balance_periods.valid_from, books.data_through - {{ balance_days - 1 }}),
-            least(balance_periods.valid_to, books.data_through),
-            interval '1 day'
-        ) as balance_day
     where
-        balance_periods.valid_to >= books.data_through - {{ balance_days - 1 }}
+        balance_periods.valid_to >= books.first_balance_date
         and balance_periods.valid_from <= books.data_through
 ),
 
--- NIF B-15 / IAS 21: a receivable in foreign currency is a monetary item, revalued at each day's
--- closing rate (the latest rate published on or before the day).
-revalued_invoice_days as (
+-- ... cut at its due date into the days it is current (day <= due_date) and the days it is past
+-- due (day > due_date).
+balance_parts as (
     select
-        open_invoice_days.balance_date,
-        open_invoice_days.open_mxn_at_issue_rate,
-        {{ money('open_invoice_days.open_amount * fx_rates_daily.rate_to_mxn') }} as open_mxn_at_closing_rate,
-        greatest(open_invoice_days.balance_date - open_invoice_days.due_date, 0) as days_past_due
-    from open_invoice_days
-    left join fx_rates_daily
-        on
-            open_invoice_days.currency = fx_rates_daily.currency
-            and open_invoice_days.balance_date = fx_rates_daily.rate_date
+        invoice_id,
+        due_date,
+        currency,
+        open_amount,
+        open_amount_mxn,
+        false as is_overdue,
+        span_from as part_from,
+        least(span_to, due_date) as part_to
+    from balance_spans
+    where span_from <= due_date
+    union all
+    select
+        invoice_id,
+        due_date,
+        currency,
+        open_amount,
+        open_amount_mxn,
+        true as is_overdue,
+        greatest(span_from, due_date + 1) as part_from,
+        span_to as part_to
+    from balance_spans
+    where span_to > due_date
 ),
 
-balances_by_day as (
+-- Pesos (the functional currency, rate 1 on every day) need no per-day revaluation: a part adds
+-- its amounts on its first day and takes them away the day after its last, and a running sum
+-- over the calendar gives each day's balance. O(spans + days) instead of O(spans × days).
+-- overdue_mxn_days = Σ open × (day − due_date) = (day − first day) × Σ open
+-- − Σ open × (due_date − first day), both sums running.
+peso_changes as (
+    select
+        balance_parts.part_from as change_date,
+        balance_parts.open_amount,
+        balance_parts.open_amount_mxn as open_mxn_at_issue_rate,
+        case when balance_parts.is_overdue then balance_parts.open_amount else 0 end as overdue_amount,
+        case
+            when balance_parts.is_overdue
+                then balance_parts.open_amount * (balance_parts.due_date - books.first_balance_date)
+            else 0
+        end as overdue_due_weight,
+        1 as open_invoices,
+        case when balance_parts.is_overdue then 1 else 0 end as overdue_invoices
+    from balance_parts
+    cross join books
+    where balance_parts.currency = 'MXN'
+    union all
+    select
+        balance_parts.part_to + 1 as change_date,
+        -balance_parts.open_amount as open_amount,
+        -balance_parts.open_amount_mxn as open_mxn_at_issue_rate,
+        case when balance_parts.is_overdue then -balance_parts.open_amount else 0 end as overdue_amount,
+        case
+            when balance_parts.is_overdue
+                then -balance_parts.open_amount * (balance_parts.due_date - books.first_balance_date)
+            else 0
+        end as overdue_due_weight,
+        -1 as open_invoices,
+        case when balance_parts.is_overdue then -1 else 0 end as overdue_invoices
+    from balance_parts
+    cross join books
+    where
+        balance_parts.currency = 'MXN'
+        and balance_parts.part_to < books.data_through
+),
+
+peso_changes_by_day as (
+    select
+        change_date,
+        sum(open_amount) as open_amount,
+        sum(open_mxn_at_issue_rate) as open_mxn_at_issue_rate,
+        sum(overdue_amount) as overdue_amount,
+        sum(overdue_due_weight) as overdue_due_weight,
+        sum(open_invoices) as open_invoices,
+        sum(overdue_invoices) as overdue_invoices
+    from peso_changes
+    group by change_date
+),
+
+peso_running as (
+    select
+        balance_days.balance_date,
+        sum(coalesce(peso_changes_by_day.open_amount, 0)) over calendar as open_amount,
+        sum(coalesce(peso_changes_by_day.open_mxn_at_issue_rate, 0)) over calendar as open_mxn_at_issue_rate,
+        sum(coalesce(peso_changes_by_day.overdue_amount, 0)) over calendar as overdue_amount,
+        sum(coalesce(peso_changes_by_day.overdue_due_weight, 0)) over calendar as overdue_due_weight,
+        sum(coalesce(peso_changes_by_day.open_invoices, 0)) over calendar as open_invoices,
+        sum(coalesce(peso_changes_by_day.overdue_invoices, 0)) over calendar as overdue_invoices
+    from balance_days
+    left join peso_changes_by_day
+        on balance_days.balance_date = peso_changes_by_day.change_date
+    window calendar as (order by balance_days.balance_date rows between unbounded preceding and current row)
+),
+
+-- Rate 1 makes each invoice's rounding to the cent exact, so the day's sums are the same sums.
+peso_balances_by_day as (
+    select
+        peso_running.balance_date,
+        peso_running.open_amount * fx_rates_daily.rate_to_mxn as open_mxn_at_closing_rate,
+        peso_running.open_mxn_at_issue_rate,
+        peso_running.overdue_amount * fx_rates_daily.rate_to_mxn as overdue_mxn,
+        (
+            (peso_running.balance_date - books.first_balance_date) * peso_running.overdue_amount
+            - peso_running.overdue_due_weight
+        ) * fx_rates_daily.rate_to_mxn as overdue_mxn_days,
+        peso_running.open_invoices,
+        peso_running.overdue_invoices
+    from peso_running
+    cross join books
+    left join fx_rates_daily
+        on
+            fx_rates_daily.currency = 'MXN'
+            and peso_running.balance_date = fx_rates_daily.rate_date
+),
+
+-- NIF B-15 / IAS 21: a receivable in foreign currency is a monetary item, revalued at each day's
+-- closing rate (the latest rate published on or before the day), each invoice rounded to the
+-- cent: these parts are expanded to their days.
+foreign_invoice_days as (
+    select
+        cast(balance_day as date) as balance_date,
+        due_date,
+        currency,
+        open_amount,
+        open_amount_mxn as open_mxn_at_issue_rate
+    from balance_parts
+    -- a set-returning function in FROM sees the items before it (Postgres: LATERAL is implied)
+    cross join generate_series(part_from, part_to, interval '1 day') as balance_day
+    where currency <> 'MXN'
+),
+
+revalued_invoice_days as (
+    select
+        foreign_invoice_days.balance_date,
+        foreign_invoice_days.open_mxn_at_issue_rate,
+        {{ money('foreign_invoice_days.open_amount * fx_rates_daily.rate_to_mxn') }} as open_mxn_at_closing_rate,
+        greatest(foreign_invoice_days.balance_date - foreign_invoice_days.due_date, 0) as days_past_due
+    from foreign_invoice_days
+    left join fx_rates_daily
+        on
+            foreign_invoice_days.currency = fx_rates_daily.currency
+            and foreign_invoice_days.balance_date = fx_rates_daily.rate_date
+),
+
+foreign_balances_by_day as (
     select
         balance_date,
         sum(open_mxn_at_closing_rate) as open_mxn_at_closing_rate,
@@ -91,6 +219,25 @@ balances_by_day as (
         count(*) as open_invoices,
         count(*) filter (where days_past_due > 0) as overdue_invoices
     from revalued_invoice_days
+    group by balance_date
+),
+
+balances_by_currency_day as (
+    select * from peso_balances_by_day
+    union all
+    select * from foreign_balances_by_day
+),
+
+balances_by_day as (
+    select
+        balance_date,
+        sum(open_mxn_at_closing_rate) as open_mxn_at_closing_rate,
+        sum(open_mxn_at_issue_rate) as open_mxn_at_issue_rate,
+        sum(overdue_mxn) as overdue_mxn,
+        sum(overdue_mxn_days) as overdue_mxn_days,
+        sum(open_invoices) as open_invoices,
+        sum(overdue_invoices) as overdue_invoices
+    from balances_by_currency_day
     group by balance_date
 ),
 
