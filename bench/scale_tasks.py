@@ -322,7 +322,22 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     result = TASKS[args.task](args)
+    result["own_peak_rss_mb"] = _own_peak_rss_mb()
     print("RESULT " + json.dumps(result, default=str), flush=True)  # noqa: T201 - the parent reads it
+
+
+def _own_peak_rss_mb() -> float | None:
+    """This process's own peak RSS (VmHWM, reset at exec). The parent's ``ru_maxrss`` of a child is
+    at least the parent's own RSS when it forked (Linux keeps the high-water mark through fork and
+    execve), so after a parent that generated a book it is the parent's size, not the task's."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 if __name__ == "__main__":
