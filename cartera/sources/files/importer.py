@@ -36,6 +36,7 @@ from cartera.db import connect
 from cartera.errors import BadInputError, QualityGateFailedError
 from cartera.loading.raw_loader import copy_rows, record_load
 from cartera.logs import get_logger
+from cartera.progress import Progress
 from cartera.sources.files.import_records import (
     forget_failed_attempt,
     gate_rejects,
@@ -109,15 +110,19 @@ def import_file(
     if imported_at.tzinfo is None:
         raise ValueError("imported_at must be timezone-aware (the import's instant, UTC)")
     import_day = imported_at.astimezone(dt.UTC).date()
+    # Steps, not rows: reading the file, then a gate per entity of the file, then landing each entity.
+    progress = Progress(f"import {display_name(Path(path).name)}", total=1 + 2 * len(ENTITIES), unit="steps")
     try:
         parsed = read_invoice_file(path, mapping, as_of=import_day)
     except BadInputError as exc:
+        progress.finish(failed=True)
         record_rejected_file(dsn, Path(path), source=source or "file", imported_at=imported_at, error=str(exc))
         raise
+    progress.advance()
     source = source or parsed.source
     name = display_name(parsed.path.name)
     load_id = f"file:{parsed.sha256[:16]}"
-    with connect(dsn) as conn, conn.transaction():
+    with progress, connect(dsn) as conn, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 11))", (parsed.sha256,))
         earlier = conn.execute(
             "select gate_passed, invoices_loaded from ops.file_imports where sha256 = %s", (parsed.sha256,)
@@ -141,6 +146,7 @@ def import_file(
 
         invoices, file_rows = invoice_rows(parsed, imported_at)
         gate = run_gate("invoices", invoices, upper_bound=upper, max_rejected_share=max_rejected_share)
+        progress.advance()
         rejects = list(parsed.rejects) + gate_rejects(gate.rejected, file_rows, invoices, parsed, "invoices")
         good_ids = set(gate.good["invoice_id"])
         kept = parsed.invoices[parsed.invoices["invoice_id"].isin(good_ids)]
@@ -156,6 +162,7 @@ def import_file(
             frames[entity] = frames[entity].drop(columns="_source_row")
             results[entity] = run_gate(entity, frames[entity], upper_bound=upper, max_rejected_share=max_rejected_share)
             rejects += gate_rejects(results[entity].rejected, rows, frames[entity], parsed, entity)
+            progress.advance()
         # The file's share of unusable rows counts what the reader rejected too, not only the gate's.
         limit = max_rejected_share if max_rejected_share is not None else DEFAULT_MAX_REJECTED_SHARE
         bad_rows = len({r.row for r in rejects if r.entity == "invoices"})
@@ -169,6 +176,7 @@ def import_file(
                 # Children of an invoice another gate rejected must not land without it.
                 good = good[good["invoice_id"].isin(good_ids)] if "invoice_id" in good.columns else good
             loaded[entity] = copy_rows(conn, entity, good, load_id=load_id, source=source) if passed else 0
+            progress.advance()
         quarantined = quarantine_rejects(conn, load_id, source, name, rejects)
         for entity in ENTITIES:
             record_load(

@@ -4,6 +4,7 @@ column, idempotent by content, all or nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from cartera.errors import QualityGateFailedError
+from cartera.errors import BadInputError, QualityGateFailedError
 from cartera.sources.files import import_file
 from cartera.sources.files.drop_folder import import_drop_folder
 
@@ -176,3 +177,20 @@ def test_an_import_needs_its_instant_from_the_caller(fresh_db: str, tmp_path: Pa
         import_file(fresh_db, write(tmp_path / "cartera.csv", GOOD))  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="timezone-aware"):
         import_file(fresh_db, write(tmp_path / "cartera.csv", GOOD), imported_at=dt.datetime(2026, 6, 1, 12))
+
+
+def test_an_import_logs_its_progress_in_steps_and_a_failed_read_says_it_stopped(
+    fresh_db: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="cartera.progress"):
+        import_file(fresh_db, write(tmp_path / "cartera.csv", GOOD), imported_at=AT)
+    final = [r.getMessage() for r in caplog.records if r.name == "cartera.progress"][-1]
+    assert final.startswith("import cartera.csv: 11/11 (100 %)") and "steps/s" in final
+    caplog.clear()
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with caplog.at_level(logging.INFO, logger="cartera.progress"), pytest.raises(BadInputError):
+        import_file(fresh_db, empty, imported_at=AT)
+    assert [r.getMessage() for r in caplog.records if r.name == "cartera.progress"][-1].endswith(
+        "(stopped by an error)"
+    )
