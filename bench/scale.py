@@ -342,6 +342,17 @@ def markdown(r: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             + (f"; not passing: {', '.join(dbt['failed'])}" if dbt["failed"] else "")
             + "."
         )
+    day_tasks = {"ingest": "ingest_full", "dbt build": "dbt_build", "training": "train", "scoring": "score",
+                 "campaign build": "campaign_build"}  # fmt: skip
+    took = {label: (r.get(key) or {}).get("seconds") for label, key in day_tasks.items()}
+    if all(seconds is not None for seconds in took.values()):
+        total = sum(seconds for seconds in took.values() if seconds is not None)
+        lines.append(
+            "The first day's tasks, one after the other: "
+            + " + ".join(f"{label} {seconds:,.0f} s" for label, seconds in took.items())
+            + f" = **{total / 60:,.1f} min** (goal: the whole first day under 15 min; generating the book, "
+            "the KPI snapshot and dispatch are not in this sum)."
+        )
     if r.get("day"):
         lines.append(
             f"Incremental day: ERP writes in ({r['day']['from']}, {r['day']['to']}]; the ingest re-reads its "
