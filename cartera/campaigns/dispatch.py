@@ -32,8 +32,9 @@ What "exactly once" means with providers that do not de-duplicate (docs/reliabil
    stops the task. Nothing is ever counted as a bounce for a configuration error.
 5. A **circuit per provider** opens after consecutive failed requests (a batched request counts
    once), or at once on 429 for its Retry-After; while open, claimed rows go back to wait.
-6. **Progress**: every ``progress_every`` claimed rows the log says claimed/due, sent, cancelled,
-   deferred, failed, unknown, the rate per second and the time left (counts only).
+6. **Progress**: every ``progress_every`` claimed rows the log says claimed/due, the rate per
+   second and the time left (:class:`~cartera.progress.Progress`), sent, cancelled, deferred,
+   failed and unknown (counts only).
 
 Decisions and attempts are committed per batch before any request, and each request's outcome
 right after it, so a crash at any point leaves each row sent, pending, unknown (reconciled next
@@ -48,6 +49,7 @@ summary, clock).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import socket
 from collections.abc import Mapping
@@ -56,25 +58,26 @@ import psycopg
 
 from cartera.campaigns import outbox
 from cartera.campaigns.dispatch_ahead import Ahead, RenderAhead
-from cartera.campaigns.dispatch_channels import _alert_on_stuck, _Channels, _default_factories
+from cartera.campaigns.dispatch_channels import Channels, alert_on_stuck, default_factories
 from cartera.campaigns.dispatch_options import (
     MAX_SEND_ATTEMPTS,
     ChannelFactory,
     Clock,
     DispatchOptions,
     DispatchSummary,
-    _as_clock,
-    _now,
-    _options_from_settings,
+    as_clock,
+    options_from_settings,
+    read_clock,
     replay_clock,
     system_clock,
 )
-from cartera.campaigns.dispatch_send import _send_batch
+from cartera.campaigns.dispatch_send import send_batch
 from cartera.campaigns.prerender import Prerenderer
-from cartera.campaigns.reconcile import _reconcile_unknown, _recover_expired
+from cartera.campaigns.reconcile import reconcile_unknown, recover_expired
 from cartera.db import connect
 from cartera.errors import ConfigurationError
 from cartera.logs import get_logger
+from cartera.progress import Progress
 
 __all__ = [
     "MAX_SEND_ATTEMPTS",
@@ -104,20 +107,20 @@ def dispatch(
     send; default the system clock) or a fixed instant (tests, replays). `channels` maps a
     channel name to a factory; `channel_factory` is the e-mail one (default: SendGrid from
     settings). Raises ConfigurationError when a provider refuses the credentials."""
-    clock = _as_clock(now) if now is not None else system_clock
-    opts = options or _options_from_settings(batch_size, company_name)
+    clock = as_clock(now) if now is not None else system_clock
+    opts = options or options_from_settings(batch_size, company_name)
     factories: dict[str, ChannelFactory] = dict(channels or {})
     if channel_factory is not None:
         factories["email"] = channel_factory
-    _default_factories(factories)
-    registry = _Channels(factories)
+    default_factories(factories)
+    registry = Channels(factories)
     summary = DispatchSummary()
     with connect(dsn) as conn:
-        _recover_expired(conn, _now(clock), summary)
-        _reconcile_unknown(dsn, conn, clock, registry, opts, summary)
-        if outbox.has_due(conn, _now(clock), max_attempts=opts.max_attempts):
+        recover_expired(conn, read_clock(clock), summary)
+        reconcile_unknown(dsn, conn, clock, registry, opts, summary)
+        if outbox.has_due(conn, read_clock(clock), max_attempts=opts.max_attempts):
             _send_due(dsn, conn, clock, registry, opts, summary)
-        _alert_on_stuck(dsn, conn, _now(clock))
+        alert_on_stuck(dsn, conn, read_clock(clock))
     _log.info(
         "dispatch: claimed=%d sent=%d cancelled=%d deferred=%d failed=%d unknown=%d released=%d reclaimed=%d "
         "reconciled_sent=%d review=%d",
@@ -138,55 +141,33 @@ def dispatch(
 # -- 3. claim, decide and send, batch by batch ----------------------------------------------
 
 
-class _Progress:
-    """Counts, rate and time left, logged every `every` claimed rows (counts only: no personal data)."""
-
-    def __init__(self, due: int, every: int) -> None:
-        import time
-
-        self._time = time.monotonic
-        self.started = self._time()
-        self.due = due
-        self.every = max(1, every)
-        self._next = self.every
-        self._logged = -1
-
-    def tick(self, summary: DispatchSummary, *, final: bool = False) -> None:
-        if (not final and summary.claimed < self._next) or (final and summary.claimed == self._logged):
-            return
-        self._logged = summary.claimed
-        while self._next <= summary.claimed:
-            self._next += self.every
-        elapsed = max(self._time() - self.started, 1e-9)
-        rate = summary.claimed / elapsed
-        left = max(self.due - summary.claimed, 0)
-        _log.info(
-            "dispatch progress: claimed=%d/%d sent=%d cancelled=%d deferred=%d failed=%d unknown=%d "
-            "rate=%.1f/s left=%d eta=%.0fs",
-            summary.claimed,
-            self.due,
-            summary.sent,
-            summary.cancelled,
-            summary.deferred,
-            summary.failed,
-            summary.unknown,
-            rate,
-            left,
-            left / rate if rate > 0 else 0.0,
-        )
+def _log_progress(progress: Progress, summary: DispatchSummary) -> None:
+    """Claimed/due, rate and time left (:class:`~cartera.progress.Progress`), then what became of
+    the claimed rows: counts only, never an address or a name."""
+    _log.info(
+        "dispatch progress: %s; sent=%d cancelled=%d deferred=%d failed=%d unknown=%d",
+        progress.line(),
+        summary.sent,
+        summary.cancelled,
+        summary.deferred,
+        summary.failed,
+        summary.unknown,
+    )
 
 
 def _send_due(
     dsn: str,
     conn: psycopg.Connection,
     clock: Clock,
-    registry: _Channels,
+    registry: Channels,
     opts: DispatchOptions,
     summary: DispatchSummary,
 ) -> None:
     dispatcher = f"{socket.gethostname()}:{os.getpid()}"
-    due = outbox.count_due(conn, _now(clock), max_attempts=opts.max_attempts)
-    progress = _Progress(due, opts.progress_every)
+    due = outbox.count_due(conn, read_clock(clock), max_attempts=opts.max_attempts)
+    # Logged every `progress_every` claimed rows (below), not by time; finish() logs the last line.
+    progress = Progress("dispatch claimed", total=due, unit="messages", every_seconds=math.inf)
+    next_log = opts.progress_every
     prerender = Prerenderer(opts.render_workers) if opts.render_workers > 1 and due >= opts.prerender_from else None
     # With render workers, the next batch is claimed and handed to them before this one is
     # decided, so they render it while this one is decided and sent (dispatch_ahead).
@@ -194,12 +175,13 @@ def _send_due(
 
     def claim() -> list[outbox.OutboxRow]:
         return outbox.claim_due(
-            conn, _now(clock), limit=opts.batch_size, max_attempts=opts.max_attempts, lease=opts.lease
+            conn, read_clock(clock), limit=opts.batch_size, max_attempts=opts.max_attempts, lease=opts.lease
         )
 
     def render_ahead(rows: list[outbox.OutboxRow]) -> Ahead | None:
-        return renderer.start(conn, rows, _now(clock), opts) if renderer is not None and rows else None
+        return renderer.start(conn, rows, read_clock(clock), opts) if renderer is not None and rows else None
 
+    failed = False
     try:
         rows = claim()
         ahead = render_ahead(rows)
@@ -209,24 +191,31 @@ def _send_due(
             following = claim() if renderer is not None and full else []
             following_ahead = render_ahead(following)
             try:
-                _send_batch(dsn, conn, rows, clock, registry, opts, summary, dispatcher, prerender, ahead)
+                send_batch(dsn, conn, rows, clock, registry, opts, summary, dispatcher, prerender, ahead)
             except ConfigurationError:
                 # The rest of the claimed rows (and the next batch, claimed ahead) go back untouched,
                 # then the task fails loudly.
                 summary.claimed += len(following)
-                _give_back(conn, rows + following, _now(clock), summary)
+                _give_back(conn, rows + following, read_clock(clock), summary)
                 raise
             conn.commit()
-            progress.tick(summary)
+            progress.update(summary.claimed)
+            if summary.claimed >= next_log:
+                next_log = (summary.claimed // opts.progress_every + 1) * opts.progress_every
+                _log_progress(progress, summary)
             if not full:
                 return
             rows, ahead = (following, following_ahead) if renderer is not None else (claim(), None)
+    except BaseException:
+        failed = True
+        raise
     finally:
         if renderer is not None:
             renderer.close()
         if prerender is not None:
             prerender.close()
-        progress.tick(summary, final=True)
+        progress.update(summary.claimed)
+        progress.finish(failed=failed)
 
 
 def _give_back(

@@ -18,7 +18,7 @@ from cartera.channels import Channel, ChannelError
 from cartera.errors import ConfigurationError
 
 
-class _Channels:
+class Channels:
     """Channels built on first use (a dispatch with nothing for SMS needs no Twilio credentials)."""
 
     def __init__(self, factories: Mapping[str, ChannelFactory]) -> None:
@@ -38,7 +38,7 @@ class _Channels:
         return self._built[name]
 
 
-def _default_factories(factories: dict[str, ChannelFactory]) -> None:
+def default_factories(factories: dict[str, ChannelFactory]) -> None:
     """E-mail through SendGrid; SMS and WhatsApp through Twilio when an account is configured
     (rows on a channel without a configured provider wait, released, and are never failed)."""
     from cartera.config import get_settings
@@ -57,7 +57,7 @@ def _default_factories(factories: dict[str, ChannelFactory]) -> None:
             factories["whatsapp"] = TwilioWhatsAppChannel.from_settings
 
 
-def _dispatch_alert(
+def dispatch_alert(
     dsn: str,
     now: dt.datetime,
     kind: str,
@@ -84,8 +84,8 @@ def _dispatch_alert(
     )
 
 
-def _credentials_refused(dsn: str, provider: str, exc: ChannelError, now: dt.datetime) -> None:
-    _dispatch_alert(
+def credentials_refused(dsn: str, provider: str, exc: ChannelError, now: dt.datetime) -> None:
+    dispatch_alert(
         dsn, now, "provider_credentials_refused", "critical",
         f"{provider} refused the API credentials ({exc.code}); nothing was sent, rows stay pending.",
         [exc.code], entity=("provider", provider),
@@ -96,7 +96,7 @@ def _credentials_refused(dsn: str, provider: str, exc: ChannelError, now: dt.dat
     )
 
 
-def _count_failure(
+def count_failure(
     dsn: str, conn: psycopg.Connection, provider: str, exc: ChannelError, now: dt.datetime, opts: DispatchOptions
 ) -> None:
     opened = attempts.record_failure(
@@ -110,14 +110,14 @@ def _count_failure(
     )
     if opened is not None:
         conn.commit()
-        _dispatch_alert(
+        dispatch_alert(
             dsn, now, "provider_circuit_open", "high",
             f"{provider} circuit open until {opened.isoformat()} after {exc.code}.",
             [exc.code], entity=("provider", provider),
         )  # fmt: skip
 
 
-def _alert_on_stuck(dsn: str, conn: psycopg.Connection, now: dt.datetime) -> None:
+def alert_on_stuck(dsn: str, conn: psycopg.Connection, now: dt.datetime) -> None:
     """One alert per day while messages wait for a person (review) or for reconciliation."""
     counts: dict[str, int] = dict(
         conn.execute(
@@ -127,7 +127,7 @@ def _alert_on_stuck(dsn: str, conn: psycopg.Connection, now: dt.datetime) -> Non
     if not counts:
         return
     review, unknown = int(counts.get("review", 0)), int(counts.get("unknown", 0))
-    _dispatch_alert(
+    dispatch_alert(
         dsn, now, "messages_unconfirmed", "high" if review else "warning",
         f"{review} message(s) held for review and {unknown} awaiting reconciliation "
         "(maybe sent; never resent automatically). See docs/reliability.md.",

@@ -19,8 +19,8 @@ from cartera.campaigns.contact_check import check, policy_engine
 from cartera.campaigns.content_check import content_version
 from cartera.campaigns.decisions import audit_record, step_of
 from cartera.campaigns.dispatch_ahead import Ahead, render_job, render_jobs
-from cartera.campaigns.dispatch_channels import _Channels
-from cartera.campaigns.dispatch_options import Clock, DispatchOptions, DispatchSummary, _now
+from cartera.campaigns.dispatch_channels import Channels
+from cartera.campaigns.dispatch_options import Clock, DispatchOptions, DispatchSummary, read_clock
 from cartera.campaigns.playbook import Step
 from cartera.campaigns.prerender import Prerenderer, Rendered, render_and_judge
 from cartera.campaigns.rendering import RenderedMessage
@@ -30,7 +30,7 @@ from cartera.policy.models import SentMessage
 
 
 @dataclass
-class _Ready:
+class Ready:
     """A row the law let go, with its message and the attempt committed before its request."""
 
     row: outbox.OutboxRow
@@ -50,17 +50,17 @@ def _lock_customers(conn: psycopg.Connection, customer_ids: list[str]) -> None:
     )
 
 
-def _decide(
+def decide(
     conn: psycopg.Connection,
     rows: list[outbox.OutboxRow],
     clock: Clock,
-    registry: _Channels,
+    registry: Channels,
     opts: DispatchOptions,
     summary: DispatchSummary,
     dispatcher: str,
     prerender: Prerenderer | None,
     ahead: Ahead | None = None,
-) -> list[_Ready]:
+) -> list[Ready]:
     """Under every customer's lock: read what may have changed (for the whole batch at once),
     then per row read the clock, check the law at that instant, record the decision; start one
     attempt per message the law lets go. A rendering made `ahead` is used only where its job
@@ -68,7 +68,7 @@ def _decide(
     commits."""
     customers = sorted({row.customer_id for row in rows})
     _lock_customers(conn, customers)
-    start = _now(clock)  # after the locks: everything below is read under them
+    start = read_clock(clock)  # after the locks: everything below is read under them
     snapshot_date, current = data.load_current_items(conn, {i for row in rows for i in row.invoice_ids})
     profiles = data.load_profiles(conn, customers, start)
     holds_by_customer = data.load_holds(conn, customers)
@@ -87,9 +87,9 @@ def _decide(
             prerendered = dict(zip(jobs, prerender.map(list(jobs.values())), strict=True))
     audits: list[AuditRecord] = []
     steps: dict[tuple[str, str, str, str], Step] = {}
-    ready: list[_Ready] = []
+    ready: list[Ready] = []
     for row in rows:
-        now = _now(clock)  # the instant of the law, read just before this row's decision
+        now = read_clock(clock)  # the instant of the law, read just before this row's decision
         items = tuple(current.get(i) or data.closed_placeholder(i, row.customer_id) for i in row.invoice_ids)
         profile = profiles[row.customer_id]
         step_key = (row.step, row.tone, row.template, row.channel)
@@ -168,11 +168,11 @@ def _decide(
         )
         # The report's digest is content_version(rendered), computed where it was judged.
         digest = report.content_sha256 if report is not None and report.content_sha256 else content_version(rendered)
-        ready.append(_Ready(row, message, now, digest))
+        ready.append(Ready(row, message, now, digest))
         # The customer's next row in this batch counts this one, as it would once in flight.
         history.append(SentMessage(at=now, channel=row.channel, invoice_ids=row.invoice_ids, outcome="sent"))
     record_decisions(conn, audits)
-    by_provider: dict[str, list[_Ready]] = {}
+    by_provider: dict[str, list[Ready]] = {}
     for item in ready:
         channel = registry.get(item.row.channel)
         assert channel is not None

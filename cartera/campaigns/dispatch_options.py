@@ -80,7 +80,7 @@ class DispatchOptions:
     prerender_from: int = 2000
 
 
-def _as_clock(now: dt.datetime | Clock) -> Clock:
+def as_clock(now: dt.datetime | Clock) -> Clock:
     if isinstance(now, dt.datetime):
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
@@ -89,14 +89,14 @@ def _as_clock(now: dt.datetime | Clock) -> Clock:
     return now
 
 
-def _now(clock: Clock) -> dt.datetime:
+def read_clock(clock: Clock) -> dt.datetime:
     instant = clock()
     if instant.tzinfo is None:
         raise ValueError("the clock must return timezone-aware instants")
     return instant
 
 
-def _options_from_settings(batch_size: int | None, company_name: str | None) -> DispatchOptions:
+def options_from_settings(batch_size: int | None, company_name: str | None) -> DispatchOptions:
     from cartera.config import get_settings
 
     s = get_settings()

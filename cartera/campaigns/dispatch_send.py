@@ -14,20 +14,20 @@ import psycopg
 
 from cartera.campaigns import attempts, outbox
 from cartera.campaigns.dispatch_ahead import Ahead
-from cartera.campaigns.dispatch_channels import _Channels, _count_failure, _credentials_refused, _dispatch_alert
-from cartera.campaigns.dispatch_decide import _decide, _Ready
-from cartera.campaigns.dispatch_options import Clock, DispatchOptions, DispatchSummary, _now
+from cartera.campaigns.dispatch_channels import Channels, count_failure, credentials_refused, dispatch_alert
+from cartera.campaigns.dispatch_decide import Ready, decide
+from cartera.campaigns.dispatch_options import Clock, DispatchOptions, DispatchSummary, read_clock
 from cartera.campaigns.prerender import Prerenderer
 from cartera.channels import BatchChannel, Channel, ChannelError, OutboundMessage, SendResult
 from cartera.errors import ConfigurationError
 
 
-def _send_batch(
+def send_batch(
     dsn: str,
     conn: psycopg.Connection,
     rows: list[outbox.OutboxRow],
     clock: Clock,
-    registry: _Channels,
+    registry: Channels,
     opts: DispatchOptions,
     summary: DispatchSummary,
     dispatcher: str,
@@ -43,13 +43,13 @@ def _send_batch(
     sendable: list[outbox.OutboxRow] = []
     for name, channel_rows in sorted(by_channel.items()):
         channel = registry.get(name)
-        now = _now(clock)
+        now = read_clock(clock)
         if channel is None:
             for row in channel_rows:
                 outbox.release(conn, row.outbox_id, now, now + dt.timedelta(hours=1), f"no_{name}_channel_configured")
                 summary.released += 1
             conn.commit()
-            _dispatch_alert(
+            dispatch_alert(
                 dsn, now, "channel_not_configured", "high",
                 f"messages planned on {name} wait: no provider is configured for that channel.",
                 [name], entity=("channel", name),
@@ -65,9 +65,9 @@ def _send_batch(
     conn.commit()
     if not sendable:
         return
-    ready = _decide(conn, sendable, clock, registry, opts, summary, dispatcher, prerender, ahead)
+    ready = decide(conn, sendable, clock, registry, opts, summary, dispatcher, prerender, ahead)
     conn.commit()  # decisions and attempts durable before any request leaves (and the locks released)
-    by_provider: dict[str, list[_Ready]] = {}
+    by_provider: dict[str, list[Ready]] = {}
     for item in ready:
         by_provider.setdefault(item.row.channel, []).append(item)
     for name, items in sorted(by_provider.items()):
@@ -80,7 +80,7 @@ def _deliver(
     dsn: str,
     conn: psycopg.Connection,
     channel: Channel,
-    items: list[_Ready],
+    items: list[Ready],
     clock: Clock,
     opts: DispatchOptions,
     summary: DispatchSummary,
@@ -93,7 +93,7 @@ def _deliver(
     else:
         groups = [[i] for i in range(len(items))]
     for number, group in enumerate(groups):
-        now = _now(clock)
+        now = read_clock(clock)
         open_until = attempts.circuit_open_until(conn, channel.provider, now)
         if open_until is not None:
             # Nothing of these left: give the rows back, their attempts closed as not sent.
@@ -117,7 +117,7 @@ def _deliver(
         except ConfigurationError:
             # Requests not made yet: their attempts are closed as not sent, their rows given back.
             later = [items[i] for g in groups[number + 1 :] for i in g]
-            now = _now(clock)
+            now = read_clock(clock)
             for item in later:
                 assert item.attempt is not None
                 attempts.finish(
@@ -141,7 +141,7 @@ def _record_answers(
     dsn: str,
     conn: psycopg.Connection,
     provider: str,
-    batch: list[_Ready],
+    batch: list[Ready],
     answers: list[SendResult | ChannelError],
     clock: Clock,
     opts: DispatchOptions,
@@ -149,9 +149,9 @@ def _record_answers(
 ) -> None:
     """What one request's answer means for each of its messages. The circuit counts the request
     once (a batch refused for one reason is one failure, not a thousand)."""
-    done = _now(clock)
-    accepted: dict[tuple[str | None, int], list[_Ready]] = {}
-    failures: list[tuple[_Ready, ChannelError]] = []
+    done = read_clock(clock)
+    accepted: dict[tuple[str | None, int], list[Ready]] = {}
+    failures: list[tuple[Ready, ChannelError]] = []
     for item, answer in zip(batch, answers, strict=True):
         if isinstance(answer, ChannelError):
             failures.append((item, answer))
@@ -174,9 +174,9 @@ def _record_answers(
             transient = exc
     if auth is not None:
         conn.commit()
-        _credentials_refused(dsn, provider, auth, done)
+        credentials_refused(dsn, provider, auth, done)
     if transient is not None and not accepted:
-        _count_failure(dsn, conn, provider, transient, done, opts)
+        count_failure(dsn, conn, provider, transient, done, opts)
 
 
 def _after_error(

@@ -14,8 +14,8 @@ import psycopg
 
 from cartera.campaigns import attempts, outbox
 from cartera.campaigns import contact_data as data
-from cartera.campaigns.dispatch_channels import _Channels
-from cartera.campaigns.dispatch_options import Clock, DispatchOptions, DispatchSummary, _now
+from cartera.campaigns.dispatch_channels import Channels
+from cartera.campaigns.dispatch_options import Clock, DispatchOptions, DispatchSummary, read_clock
 from cartera.channels import OutboundMessage, ReconciliationUnavailable
 from cartera.logs import get_logger
 
@@ -25,7 +25,7 @@ _log = get_logger("cartera.campaigns.dispatch")  # the dispatch's log lines keep
 # -- 1. recover ------------------------------------------------------------------------------
 
 
-def _recover_expired(conn: psycopg.Connection, now: dt.datetime, summary: DispatchSummary) -> None:
+def recover_expired(conn: psycopg.Connection, now: dt.datetime, summary: DispatchSummary) -> None:
     for outbox_id, started in outbox.expired_leases(conn, now):
         summary.reclaimed += 1
         if started:
@@ -46,11 +46,14 @@ def _recover_expired(conn: psycopg.Connection, now: dt.datetime, summary: Dispat
 # -- 2. reconcile ----------------------------------------------------------------------------
 
 
+def _events_stored(conn: psycopg.Connection) -> bool:
+    """Whether the receiver's table of provider events exists (it is created with the receiver)."""
+    exists = conn.execute("select to_regclass('ops.message_events') is not null").fetchone()
+    return bool(exists and exists[0])
+
+
 def _event_confirmation(conn: psycopg.Connection, key: str) -> str | None:
     """The provider message id from an event the receiver stored for this key, if any."""
-    exists = conn.execute("select to_regclass('ops.message_events') is not null").fetchone()
-    if not exists or not exists[0]:
-        return None
     row = conn.execute(
         "select coalesce(provider_message_id, '') from ops.message_events where idempotency_key = %s "
         "and event_type not in ('unknown') order by occurred_at limit 1",
@@ -59,22 +62,26 @@ def _event_confirmation(conn: psycopg.Connection, key: str) -> str | None:
     return str(row[0]) or "event" if row else None
 
 
-def _reconcile_unknown(
+def reconcile_unknown(
     dsn: str,
     conn: psycopg.Connection,
     clock: Clock,
-    registry: _Channels,
+    registry: Channels,
     opts: DispatchOptions,
     summary: DispatchSummary,
 ) -> None:
     rows = outbox.load_rows(conn, "unknown")
+    if not rows:
+        return
+    events = _events_stored(conn)
+    recipients = data.load_recipients(conn, {row.customer_id for row in rows})  # one query, not one per row
     for row in rows:
-        now = _now(clock)
+        now = read_clock(clock)
         attempt = attempts.last_started(conn, row.outbox_id)
         since = attempt.started_at if attempt else now
-        found_id = _event_confirmation(conn, row.idempotency_key)
+        found_id = _event_confirmation(conn, row.idempotency_key) if events else None
         if found_id is None:
-            found_id = _ask_provider(conn, row, registry, since, attempt)
+            found_id = _ask_provider(row, recipients.get(row.customer_id), registry, since, attempt)
         if found_id is not None:
             provider_id = None if found_id in ("event", "") else found_id
             outbox.mark_sent(conn, row.outbox_id, now, provider_id, sent_at=since, from_statuses=("unknown",))
@@ -90,16 +97,15 @@ def _reconcile_unknown(
 
 
 def _ask_provider(
-    conn: psycopg.Connection,
     row: outbox.OutboxRow,
-    registry: _Channels,
+    recipient: data.Recipient | None,
+    registry: Channels,
     since: dt.datetime,
     attempt: attempts.Attempt | None,
 ) -> str | None:
     channel = registry.get(row.channel)
     if channel is None:
         return None
-    recipient = data.load_recipient(conn, row.customer_id)
     message = OutboundMessage(
         channel=row.channel,  # type: ignore[arg-type]
         to=(recipient.address_for(row.channel) or "") if recipient else "",

@@ -5,6 +5,7 @@ before making their request sends nothing twice and loses nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -122,3 +123,24 @@ def test_a_batch_rendered_ahead_is_sent_as_the_data_read_under_the_locks_says(
             assert body.count("4,321.09") >= len(row["invoice_ids"])
             assert all(f"{float(INVOICES[i][3]):,.2f}" not in body for i in row["invoice_ids"])
         assert row["status"] == "sent" and fake_sendgrid.copies(key) == 1
+
+
+def test_progress_is_logged_every_so_many_claimed_rows_with_counts_only(
+    campaign_dsn: str,
+    fake_sendgrid: FakeSendGrid,
+    channel_factory: Callable[[], SendGridEmailChannel],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    build_batch(campaign_dsn, AS_OF)
+    every_two = DispatchOptions(batch_size=2, company_name="Ejemplo", progress_every=2)
+    with caplog.at_level("INFO"):
+        dispatch(campaign_dsn, MORNING, channel_factory=channel_factory, options=every_two)
+
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("dispatch progress")]
+    counts = r"[\d,]+ messages/s, .* left; sent=\d+ cancelled=\d+ deferred=\d+ failed=\d+ unknown=\d+"
+    assert len(lines) == 2
+    assert re.fullmatch(r"dispatch progress: dispatch claimed: 2/5 \(40 %\), " + counts, lines[0])
+    assert re.fullmatch(r"dispatch progress: dispatch claimed: 4/5 \(80 %\), " + counts, lines[1])
+    assert any(r.getMessage().startswith("dispatch claimed: 5/5 (100 %)") for r in caplog.records)  # the last line
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "@" not in logged and "Contacto" not in logged and "F-00" not in logged  # counts only
