@@ -107,13 +107,21 @@ def classify_error(exc: BaseException) -> ChannelError:
 def substitutions_of(message: OutboundMessage, *, limit: int = SUBSTITUTION_BYTES) -> dict[str, str] | None:
     """The substitutions that carry `message`'s whole body in a shared request, or None when it
     cannot share one (over `limit` bytes, or a body that contains a placeholder itself)."""
+    sized = _sized_substitutions(message, limit)
+    return sized[0] if sized is not None else None
+
+
+def _sized_substitutions(message: OutboundMessage, limit: int) -> tuple[dict[str, str], int] | None:
+    """:func:`substitutions_of` with the bytes of its values (the placeholders are ASCII)."""
     values = {TEXT_TAG: message.text}
     if message.html:
         values[HTML_TAG] = message.html
-    if any(tag in value for value in values.values() for tag in (TEXT_TAG, HTML_TAG)):
-        return None
-    size = sum(len(key.encode("utf-8")) + len(value.encode("utf-8")) for key, value in values.items())
-    return values if size <= limit else None
+    size = 0
+    for key, value in values.items():
+        if TEXT_TAG in value or HTML_TAG in value:
+            return None
+        size += len(key) + len(value.encode("utf-8"))
+    return (values, size) if size <= limit else None
 
 
 @dataclass
@@ -138,11 +146,11 @@ def request_groups(
     groups: list[list[int]] = []
     filling: dict[tuple[tuple[str, ...], bool], _Group] = {}
     for index, message in enumerate(messages):
-        values = substitutions_of(message, limit=substitution_limit) if max_size > 1 else None
-        if values is None:
+        sized = _sized_substitutions(message, substitution_limit) if max_size > 1 else None
+        if sized is None:
             groups.append([index])
             continue
-        size = _OVERHEAD_BYTES + sum(len(v.encode("utf-8")) for v in values.values())
+        size = _OVERHEAD_BYTES + sized[1]  # the values with their tags: a little over, never under
         size += len((message.subject or "").encode("utf-8")) + len((message.to_name or "").encode("utf-8"))
         address = (message.to or "").strip().lower()
         shared = (message.categories, bool(message.html))
