@@ -73,11 +73,12 @@ def train_model(
     features = features_at(history, needed.rename(columns={"issue_date": "as_of"}), allocations).set_index("invoice_id")
 
     fitted = fit_on_split(split, features)
-    test, positive_rate = fitted.test, fitted.positive_rate
+    test, positive_rate, split_validation = fitted.test, fitted.positive_rate, fitted.validation
     auc_test = auc_baseline = None
     if len(test):
         auc_test = auc_or_none(test["late"], pd.Series(fitted.p_test.to_numpy()))
         auc_baseline = auc_or_none(test["late"], test["cust_late_share"].fillna(positive_rate))
+    del fitted  # its training rows (a copy of most of the features) and model are not read again
 
     # The refit set contains the training set (older than the cutoff's horizon, known by as_of).
     final = fit_recipe(labelled_rows(features, refit), refit["issue_date"])
@@ -127,7 +128,7 @@ def train_model(
         "horizon_days": horizon_days,
         # How the rounds were chosen: on the split's training side (for the test figures above)
         # and on the refit set (for the stored model), each on its own most recent rows.
-        "validation": fitted.validation,
+        "validation": split_validation,
         "validation_refit": final.validation,
         "selection": chosen_metrics,
         "selection_refit": {"champion": stored.selection.champion, "reason": stored.selection.reason},
