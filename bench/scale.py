@@ -24,7 +24,8 @@ Each run then clears raw, quarantine and the load records (not the ERP) and meas
   playbook alone (the day's candidates from the same marts);
 - each dashboard page, N requests after a warm-up, against /api/me (sign-in and framework only).
 
-Every task runs in its own child process; its peak RSS is the child's ``ru_maxrss`` from
+Every task runs in its own child process; its peak RSS is the child's own high-water mark (VmHWM,
+which execve resets), or, for a task killed at the timeout, the child's ``ru_maxrss`` from
 ``os.wait4`` (Postgres' own memory is not in it). Needs a Postgres: CARTERA_BENCH_DATABASE_URL
 (a server's admin DSN), else the embedded one.
 """
@@ -137,7 +138,8 @@ def day_window(dsn: str) -> tuple[dt.datetime, dt.datetime, int, int]:
 
 
 def run_task(task: str, dsn: str, timeout: float | None = None, **options: Any) -> dict[str, Any]:
-    """One task in a child process: its result with ``peak_rss_mb`` (the child's ru_maxrss).
+    """One task in a child process: its result with ``peak_rss_mb`` (the child's own VmHWM; for a
+    killed task its ru_maxrss, which Linux floors at the parent's RSS when it forked).
     A task still running after `timeout` seconds is killed: ``seconds`` is then None."""
     argv = [sys.executable, "-m", "bench.scale_tasks", task, "--dsn", dsn, "--as-of", AS_OF.isoformat()]
     for name, value in options.items():
@@ -167,8 +169,8 @@ def run_task(task: str, dsn: str, timeout: float | None = None, **options: Any) 
         raise RuntimeError(f"bench task {task} failed ({child.returncode}); its log is above")
     line = next(line for line in reversed(output.splitlines()) if line.startswith("RESULT "))
     result: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
-    result["peak_rss_mb"] = peak
-    _log.info("task %s: %.1f s, peak RSS %.0f MB", task, result["seconds"], peak)
+    result["peak_rss_mb"] = result.get("own_peak_rss_mb") or peak
+    _log.info("task %s: %.1f s, peak RSS %.0f MB", task, result["seconds"], result["peak_rss_mb"])
     return result
 
 
@@ -310,7 +312,7 @@ def markdown(r: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "",
         f"`python -m bench.scale --customers {r['customers']:,} --months {r['months']}` — the synthetic ERP "
         f"({r['invoices']:,} invoices; {sum(r['counts'].values()):,} ERP rows in all) generated once into "
-        f"`{r['database']}` and reused; every task in its own child process (peak RSS: its `ru_maxrss`, "
+        f"`{r['database']}` and reused; every task in its own child process (peak RSS: its own high-water mark, VmHWM, "
         "Postgres' memory not included). Each ratio is against a baseline measured in the same run.",
         "",
         "| measure | value | baseline | ratio | goal | peak RSS (baseline's) |",
