@@ -170,7 +170,7 @@ def _ingest_entity(
             chunk_rows=size,
         )
         # The warehouse writes of one chunk run in a thread while the next chunk is read and
-        # validated (the server parses and stores a COPY while the client waits: ~a third of the time).
+        # validated: the server parses and stores a COPY while the client would otherwise wait.
         with _Writer() as writer:
             for lines in _regroup(itertools.chain([kept], main), size):
                 gate = run_gate(
