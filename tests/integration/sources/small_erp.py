@@ -1,4 +1,5 @@
-"""A small ERP (docs/data_model.md §1): DDL and a few rows per table, all written at WRITTEN.
+"""A small ERP (docs/data_model.md §1): DDL and a few rows per table, all written at WRITTEN, and
+the two SQL helpers its tests share.
 
 Ids are nullable on purpose: a real ERP never has a missing id, but a broken export or view can,
 and the gate must catch it.
@@ -7,6 +8,9 @@ and the gate must catch it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+import psycopg
 
 WRITTEN = dt.datetime(2025, 5, 1, 12, 0, tzinfo=dt.UTC)
 UPPER = dt.datetime(2025, 6, 1, 6, 30, tzinfo=dt.UTC)
@@ -77,3 +81,13 @@ EXPECTED_ROWS = {
     "disputes": 1,
     "fx_rates": 2,
 }
+
+
+def query(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
+
+
+def execute(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> None:
+    with psycopg.connect(dsn) as conn:
+        conn.execute(statement, params)  # type: ignore[arg-type]

@@ -6,25 +6,14 @@ import datetime as dt
 import logging
 from typing import Any
 
-import psycopg
 import pytest
-from small_erp import EXPECTED_ROWS, UPPER, WRITTEN  # beside this file
+from small_erp import EXPECTED_ROWS, UPPER, WRITTEN, execute, query  # beside this file
 
 from cartera.errors import QualityGateFailedError, SourceUnavailableError
 from cartera.raw_contract import ENTITIES
 from cartera.sources.erp_ingest import ingest_erp
 
 pytestmark = pytest.mark.integration
-
-
-def query(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
-
-
-def execute(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> None:
-    with psycopg.connect(dsn) as conn:
-        conn.execute(statement, params)  # type: ignore[arg-type]
 
 
 def raw_counts(dsn: str) -> dict[str, int]:

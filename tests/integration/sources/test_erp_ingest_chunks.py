@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import psycopg
 import pytest
-from small_erp import UPPER, WRITTEN  # beside this file
+from small_erp import UPPER, WRITTEN, execute, query  # beside this file
 
 from cartera.errors import QualityGateFailedError
 from cartera.sources.erp_ingest import ingest_erp
@@ -16,16 +15,6 @@ from cartera.sources.erp_ingest import ingest_erp
 pytestmark = pytest.mark.integration
 
 RESET = "truncate raw.invoices, quarantine.rejected_rows, ops.ingest_loads, ops.ingest_watermarks"
-
-
-def query(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
-
-
-def execute(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> None:
-    with psycopg.connect(dsn) as conn:
-        conn.execute(statement, params)  # type: ignore[arg-type]
 
 
 def invoices(dsn: str, chunk_rows: int, **kwargs: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from small_erp import EXPECTED_ROWS, UPPER, WRITTEN  # beside this file
+from small_erp import EXPECTED_ROWS, UPPER, WRITTEN, execute, query  # beside this file
 
 from cartera.raw_contract import ENTITIES
 from cartera.sources.erp import MAPPINGS
@@ -18,16 +18,6 @@ from cartera.sources.erp_ingest import ingest_erp
 pytestmark = pytest.mark.integration
 
 LONG_OVERLAP = dt.timedelta(days=3650)  # re-reads everything the small ERP holds, every run
-
-
-def query(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
-
-
-def execute(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> None:
-    with psycopg.connect(dsn) as conn:
-        conn.execute(statement, params)  # type: ignore[arg-type]
 
 
 def run(dsn: str, upper: dt.datetime = UPPER, **kwargs: Any) -> dict[str, Any]:
