@@ -37,10 +37,10 @@ browser-deps:  ## Headless Chromium and its driver from Debian's packages (no br
 test-browser: install browser-deps  ## The dashboard in Chromium behind a real Airflow API server; screenshots to docs/screenshots/
 	CARTERA_SCREENSHOTS=1 $(BIN)/pytest tests/browser -m browser -p no:cacheprovider
 
-lint: install  ## ruff (lint + format check), mypy (strict) on the core package, import contracts, sqlfluff on dbt
+lint: install  ## ruff (lint + format check), mypy (strict) on cartera, ml, expectations and bench, import contracts, sqlfluff on dbt
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy cartera
+	$(BIN)/mypy cartera ml expectations bench
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/sqlfluff lint dbt_project --processes 0
 

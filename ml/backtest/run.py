@@ -93,12 +93,14 @@ class RandomSplitRefusedError(LeakageError):
 def default_as_of(history: pd.DataFrame) -> dt.date:
     """The last date the data knows anything about: its latest issue or settlement date."""
     last = pd.concat([history["issue_date"], history["settled_date"]]).max()
-    return pd.Timestamp(last).date()
+    day: dt.date = pd.Timestamp(last).date()
+    return day
 
 
 def default_cutoff(history: pd.DataFrame, test_share: float = 0.25) -> dt.date:
     """The issue date below which (1 − test_share) of the invoices were issued."""
-    return pd.Timestamp(history["issue_date"].quantile(1.0 - test_share)).normalize().date()
+    day: dt.date = pd.Timestamp(history["issue_date"].quantile(1.0 - test_share)).normalize().date()
+    return day
 
 
 def backtest_features(data: BacktestInput, allocations: pd.DataFrame | None = None) -> pd.DataFrame:
