@@ -19,7 +19,7 @@ import yaml  # type: ignore[import-untyped]  # types-PyYAML is not a dependency
 from pydantic import ValidationError
 
 from cartera.errors import PolicyError
-from cartera.policy.content import compile_patterns, compile_phrases
+from cartera.policy.content import compile_patterns, compile_phrases, folded_phrases
 from cartera.policy.models import CHANNELS
 from cartera.policy.rules import (
     AnyRule,
@@ -127,7 +127,7 @@ def compile_rule(rule: Rule) -> AnyRule:
     if rule.required is not None:
         return ContentRule(meta, "required", rule.required.fact, compile_patterns(rule.required.patterns))
     if rule.phrases is not None:
-        return ContentRule(meta, "prohibited", None, compile_phrases(rule.phrases))
+        return ContentRule(meta, "prohibited", None, compile_phrases(rule.phrases), folded_phrases(rule.phrases))
     return HoldRule(meta, frozenset(rule.hold_kinds))
 
 

@@ -106,6 +106,12 @@ class ContentRule:
     requirement: str  # "required" | "prohibited"
     fact: str | None
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    # Prohibited rules only: per language, the folded phrases the pattern matches as whole words.
+    # A text holding none of them as a substring cannot match, and is cleared without the pattern.
+    phrases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def phrases_for(self, language: str) -> tuple[str, ...] | None:
+        return next((phrases for lang, phrases in self.phrases if lang == language), None)
 
     def pattern_for(self, language: str) -> re.Pattern[str] | None:
         return next((pattern for lang, pattern in self.patterns if lang == language), None)
