@@ -269,15 +269,8 @@ def extract(
         raise ValueError(f"the ERP source has no entity {entity!r}; it has {', '.join(MAPPINGS)}")
     require_table(conn, schema, mapping.table)
     query = sql.SQL(
-        "select {columns} from {table} where write_date > %s and write_date <= %s and ({condition}) order by write_date, id"
-    ).format(
-        columns=sql.SQL(", ").join(
-            sql.SQL("{} as {}").format(sql.SQL(expression), sql.Identifier(column))
-            for column, expression in mapping.columns.items()
-        ),
-        table=sql.Identifier(schema, mapping.table),
-        condition=sql.SQL(mapping.condition),
-    )
+        "{select} where write_date > %s and write_date <= %s and ({condition}) order by write_date, id"
+    ).format(select=select_sql(mapping, schema), condition=sql.SQL(mapping.condition))
     if overlap < dt.timedelta(0):
         raise ValueError("the overlap re-reads before the watermark: it cannot be negative")
     lower = watermark - overlap if watermark is not None else dt.datetime.min.replace(tzinfo=dt.UTC)
@@ -289,6 +282,17 @@ def extract(
     updated_at = list(mapping.columns).index("updated_at")  # = write_date
     newest = max((row[updated_at] for row in rows), default=None)
     return Extract(entity, mapping.table, mapping.key, frame, newest)
+
+
+def select_sql(mapping: TableMapping, schema: str) -> sql.Composed:
+    """``select <expression> as <column>, … from <schema>.<table>``: the mapping's canonical columns."""
+    return sql.SQL("select {columns} from {table}").format(
+        columns=sql.SQL(", ").join(
+            sql.SQL("{} as {}").format(sql.SQL(expression), sql.Identifier(column))
+            for column, expression in mapping.columns.items()
+        ),
+        table=sql.Identifier(schema, mapping.table),
+    )
 
 
 @contextmanager

@@ -32,12 +32,11 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from cartera.sources.erp import MAPPINGS, TableMapping
+from cartera.sources.erp import MAPPINGS, TableMapping, select_sql
 
 if TYPE_CHECKING:  # pandas is heavy: imported where frames are built
     import pandas as pd
 
-NULL = b"\\N"
 _NUMBER_TYPES = frozenset({"numeric", "int2", "int4", "int8", "float4", "float8", "money", "oid"})
 _INTEGER_TYPES = frozenset({"int2", "int4", "int8", "oid"})
 _FLOAT_TYPES = frozenset({"float4", "float8"})
@@ -55,16 +54,6 @@ class Survey:
     repeated_key: bool
 
 
-def _select(mapping: TableMapping, schema: str) -> sql.Composed:
-    return sql.SQL("select {columns} from {table}").format(
-        columns=sql.SQL(", ").join(
-            sql.SQL("{} as {}").format(sql.SQL(expression), sql.Identifier(column))
-            for column, expression in mapping.columns.items()
-        ),
-        table=sql.Identifier(schema, mapping.table),
-    )
-
-
 def _window(mapping: TableMapping, lower: dt.datetime, upper: dt.datetime) -> sql.Composed:
     # Literals, not parameters: COPY takes no bind parameters (the bounds are instants, never text
     # from a user; the condition is a constant of the mapping).
@@ -77,7 +66,7 @@ def column_types(conn: psycopg.Connection, entity: str, *, schema: str) -> dict[
     """Each canonical column's Postgres type name as the ERP's expression yields it."""
     mapping = MAPPINGS[entity]
     with conn.cursor() as cur:
-        cur.execute(sql.SQL("{} where false").format(_select(mapping, schema)))
+        cur.execute(sql.SQL("{} where false").format(select_sql(mapping, schema)))
         description = cur.description or []
     types = conn.adapters.types
     return {column.name: getattr(types.get(column.type_code), "name", "text") for column in description}
@@ -109,7 +98,7 @@ def stream(
         raise ValueError("chunk_rows must be at least 1")
     mapping = MAPPINGS[entity]
     query = sql.SQL("copy ({select} where {window} order by write_date, id) to stdout").format(
-        select=_select(mapping, schema), window=_window(mapping, lower, upper)
+        select=select_sql(mapping, schema), window=_window(mapping, lower, upper)
     )
     pending: list[bytes] = []
     tail = b""
