@@ -3,7 +3,8 @@ canonical raw entities (`cartera.raw_contract`).
 
 Contract:
 - a window is ``watermark - overlap < write_date <= upper_bound`` per entity (no watermark: from the
-  start); rows come ordered by (write_date, id), so a batch and its row numbers are reproducible;
+  start); :func:`extract` returns rows ordered by (write_date, id); the ingest streams them unordered
+  (`cartera.sources.erp_stream` says why);
 - ERP ids become text keys, ``updated_at`` is ``write_date``; `account_move` feeds two entities
   (invoices: ``out_invoice``, credit notes: ``out_refund``, whose ``invoice_id`` is ``reversed_entry_id``);
 - every table is read in one read-only, repeatable-read transaction (one snapshot for the run);

@@ -9,7 +9,7 @@ Called by the `ingest_erp` DAG (through `cartera.tasks`). Contract of :func:`ing
   chunk, not by the table; the gate's verdict is still the whole window's: the rejected share is
   over every row, a table-level failure in any chunk fails it, and a key repeated anywhere in the
   window is validated in one piece so the uniqueness check sees both copies. Rows are numbered
-  in the window, as one piece would number them;
+  in the window as read (the overlap's first), as one piece would number them;
 - each extract re-reads `overlap` before the watermark (``CARTERA_ERP_EXTRACT_OVERLAP``), so a row
   whose transaction committed after an earlier extract had passed its write_date still lands
   (`cartera.sources.erp` says why); row versions (key, write_date) already landed or quarantined
@@ -139,7 +139,8 @@ def _ingest_entity(
     with erp.reading(schema, mapping):
         erp.require_table(source, schema, mapping.table)
         types = erp_stream.column_types(source, entity, schema=schema)
-        window = erp_stream.survey(source, entity, schema=schema, lower=lower, upper=upper_bound)
+        unique_key = erp_stream.key_is_unique(source, entity, schema=schema)
+        window = erp_stream.survey(source, entity, schema=schema, lower=lower, upper=upper_bound, unique_key=unique_key)
         # The overlap (rows at or before the watermark) is read first and whole: at most a day of writes.
         re_read: list[bytes] = []
         if watermark is not None and lower < watermark:
@@ -188,7 +189,9 @@ def _ingest_entity(
                     )
                     for item in gate.rejected.itertuples(index=False)
                 ]
-                good = [line for position, line in enumerate(lines, 1) if position not in rejected]
+                good = (
+                    [line for position, line in enumerate(lines, 1) if position not in rejected] if rejected else lines
+                )
                 writer.submit(_land, warehouse, entity, this_load, records, good)
                 tally.add(gate, len(lines), len(rejected), len(good))
                 progress.advance(len(lines))

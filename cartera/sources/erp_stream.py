@@ -4,12 +4,18 @@ a whole table in memory and does no per-value work in Python on the rows it land
 Contract:
 - :func:`survey` counts the window's rows, finds the newest write_date and whether any key occurs
   twice in it (the gate's uniqueness checks see one chunk at a time: a repeated key makes the
-  caller validate the window in one piece instead);
-- :func:`stream` yields the window's rows in `cartera.sources.erp`'s order (write_date, id) as
-  lists of COPY text lines (tab-separated fields, ``\\N`` for NULL, backslash escapes; no line
-  holds a raw newline), at most `chunk_rows` per list, read with one ``COPY (SELECT …) TO STDOUT``
-  in the caller's snapshot. The lines land in raw as they are (the same text the baseline COPY
-  pipes), so values are never converted and back;
+  caller validate the window in one piece instead). Where the ERP's table has a unique index on
+  the key's columns no key can repeat, and the count of distinct keys (a sort or hash of the
+  whole window on the ERP) is not asked for;
+- :func:`stream` yields the window's rows as lists of COPY text lines (tab-separated fields,
+  ``\\N`` for NULL, backslash escapes; no line holds a raw newline), at most `chunk_rows` per list,
+  read with one ``COPY (SELECT …) TO STDOUT`` in the caller's snapshot. The lines land in raw as
+  they are (the same text the baseline COPY pipes), so values are never converted and back. The
+  rows come in the order the ERP reads them, not sorted: sorting a whole window by (write_date,
+  id) cost the ERP about as much again as reading it (1.73M invoice lines: 14.0 s against 7.7 s at
+  load 13), and nothing downstream depends on the order (raw keeps every version; staging picks
+  the newest by updated_at). A row's number in the window is therefore its position as read —
+  reproducible while the ERP's table is unchanged — and the row itself is named by its key;
 - :func:`gate_frame` turns a chunk into the frame the quality gate validates: numbers as float64
   (sign and range checks only; the exact text is what lands), dates as ``datetime.date``,
   booleans as bool, text decoded (pandas `str`), timestamps as text (no suite checks them);
@@ -72,13 +78,51 @@ def column_types(conn: psycopg.Connection, entity: str, *, schema: str) -> dict[
     return {column.name: getattr(types.get(column.type_code), "name", "text") for column in description}
 
 
-def survey(conn: psycopg.Connection, entity: str, *, schema: str, lower: dt.datetime, upper: dt.datetime) -> Survey:
-    """Count, newest write_date and key repetition of the window (lower, upper], in one query."""
+# A key expression that is a column of the ERP's table, as is or cast to text (injective).
+_PLAIN_KEY = re.compile(r"^([a-z_][a-z0-9_]*)(?:::text)?$")
+
+
+def key_is_unique(conn: psycopg.Connection, entity: str, *, schema: str) -> bool:
+    """Whether the ERP's table has a unique index (no predicate, no expression) on some of the
+    columns the entity's key is made of, so that no key can occur twice in any window."""
+    mapping = MAPPINGS[entity]
+    matches = [_PLAIN_KEY.match(mapping.columns[c]) for c in mapping.key]
+    if not all(matches):
+        return False
+    columns = [m.group(1) for m in matches if m is not None]
+    row = conn.execute(
+        """
+        select exists (
+            select 1
+            from pg_index i
+            where i.indrelid = to_regclass(%s) and i.indisunique and i.indpred is null and i.indexprs is null
+              and (select array_agg(a.attname::text)
+                   from unnest(i.indkey[0:i.indnkeyatts - 1]) k(attnum)
+                   join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum) <@ %s::text[]
+        )
+        """,
+        (sql.Identifier(schema, mapping.table).as_string(conn), columns),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def survey(
+    conn: psycopg.Connection,
+    entity: str,
+    *,
+    schema: str,
+    lower: dt.datetime,
+    upper: dt.datetime,
+    unique_key: bool = False,
+) -> Survey:
+    """Count, newest write_date and key repetition of the window (lower, upper], in one query.
+    With `unique_key` (see :func:`key_is_unique`) repetition is known to be impossible: not counted."""
     mapping = MAPPINGS[entity]
     key = sql.SQL(", ").join(sql.SQL(mapping.columns[c]) for c in mapping.key)
-    query = sql.SQL(
-        "select count(*), max(write_date), count(({key})) > count(distinct ({key})) from {table} where {window}"
-    ).format(key=key, table=sql.Identifier(schema, mapping.table), window=_window(mapping, lower, upper))
+    repeated = sql.SQL("false") if unique_key else sql.SQL("count(({key})) > count(distinct ({key}))").format(key=key)
+    query = sql.SQL("select count(*), max(write_date), {repeated} from {table} where {window}").format(
+        repeated=repeated, table=sql.Identifier(schema, mapping.table), window=_window(mapping, lower, upper)
+    )
     row = conn.execute(query).fetchone()
     assert row is not None  # an aggregate always returns one row
     return Survey(int(row[0]), row[1], bool(row[2]))
@@ -93,11 +137,12 @@ def stream(
     upper: dt.datetime,
     chunk_rows: int,
 ) -> Iterator[list[bytes]]:
-    """The window's rows as COPY text lines, `chunk_rows` at most per yielded list (see module doc)."""
+    """The window's rows as COPY text lines, `chunk_rows` at most per yielded list, in the order the
+    ERP reads them (see module doc)."""
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
     mapping = MAPPINGS[entity]
-    query = sql.SQL("copy ({select} where {window} order by write_date, id) to stdout").format(
+    query = sql.SQL("copy ({select} where {window}) to stdout").format(
         select=select_sql(mapping, schema), window=_window(mapping, lower, upper)
     )
     pending: list[bytes] = []

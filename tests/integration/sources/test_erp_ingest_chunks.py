@@ -1,4 +1,4 @@
-"""The ERP ingest a chunk at a time: the same rows, row numbers and verdicts as one piece; the
+"""The ERP ingest a chunk at a time: the same rows, row numbers (positions as read) and verdicts as one piece; the
 gate's share and uniqueness judged over the whole window; text landed byte for byte."""
 
 from __future__ import annotations
@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import psycopg
 import pytest
 from small_erp import UPPER, WRITTEN, execute, query  # beside this file
 
 from cartera.errors import QualityGateFailedError
 from cartera.sources.erp_ingest import ingest_erp
+from cartera.sources.erp_stream import key_is_unique, survey
 
 pytestmark = pytest.mark.integration
 
+START = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 RESET = "truncate raw.invoices, quarantine.rejected_rows, ops.ingest_loads, ops.ingest_watermarks"
 
 
@@ -57,10 +60,15 @@ def test_chunks_land_the_same_rows_row_numbers_and_records_as_one_piece(erp_dsn:
         41,
         2,
     )
-    assert [(r[1], r[2], r[3]) for r in one_piece[1]] == [
-        (10, "1007", "total_non_negative"),  # 3 invoices of the fixture come first (lower ids)
-        (36, "1033", "total_non_negative"),
-    ]
+    # A row's number is its position in the window as the ERP reads it (unsorted: see erp_stream).
+    as_read = query(
+        erp_dsn, "select id::text from erp.account_move where move_type = 'out_invoice' and write_date <= %s", (UPPER,)
+    )
+    position = {key: number for number, (key,) in enumerate(as_read, 1)}
+    assert len(position) == 43
+    assert [(r[1], r[2], r[3]) for r in one_piece[1]] == sorted(
+        [(position["1007"], "1007", "total_non_negative"), (position["1033"], "1033", "total_non_negative")]
+    )
 
 
 def test_the_rejected_share_is_over_the_window_and_a_failed_gate_takes_back_landed_chunks(erp_dsn: str) -> None:
@@ -100,3 +108,20 @@ def test_text_lands_byte_for_byte_and_a_rejected_record_holds_it_decoded(erp_dsn
     record = query(erp_dsn, "select record from quarantine.rejected_rows")[0][0]
     assert record["invoice_number"] == odd + "!"
     assert record["total"] == "-1.00" and record["issue_date"] == "2025-04-10" and record["subtotal"] == "500.00"
+
+
+def test_a_unique_index_on_the_key_columns_tells_that_no_key_repeats(erp_dsn: str) -> None:
+    with psycopg.connect(erp_dsn) as conn:
+        assert not key_is_unique(conn, "invoices", schema="erp")  # the small ERP has no index at all
+        counted = survey(conn, "invoices", schema="erp", lower=START, upper=UPPER)
+        conn.execute("create unique index on erp.account_move (id)")
+        conn.execute("create unique index on erp.res_partner (id) where id > 0")  # partial: proves nothing
+        conn.execute("create unique index on erp.res_currency_rate (name, currency)")
+        assert key_is_unique(conn, "invoices", schema="erp")
+        assert key_is_unique(conn, "credit_notes", schema="erp")  # the same table, keyed by id too
+        assert not key_is_unique(conn, "customers", schema="erp")
+        assert not key_is_unique(conn, "fx_rates", schema="erp")  # its key casts name to date: not taken as is
+        assert survey(conn, "invoices", schema="erp", lower=START, upper=UPPER, unique_key=True) == counted
+    add_invoices(erp_dsn, 40)
+    result = invoices(erp_dsn, 4)
+    assert (result.rows_extracted, result.rows_loaded) == (43, 43)
