@@ -32,6 +32,23 @@ def test_importing_gx_does_not_run_the_libraries_of_unused_expectations() -> Non
     assert probe == {"gx": True, "ran": []}
 
 
+def test_an_empty_batch_is_judged_without_importing_gx() -> None:
+    # An ingest whose window is empty (a rerun, a quiet day) must not pay GX's import.
+    probe = """
+import datetime as dt, sys
+import pandas as pd
+from cartera.raw_contract import raw_columns
+from expectations.gate import run_gate
+empty = pd.DataFrame(columns=list(raw_columns("invoices")), dtype=object)
+result = run_gate("invoices", empty, upper_bound=dt.date(2025, 6, 30))
+print(result.passed, result.rows_checked, "great_expectations" in sys.modules)
+"""
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True", "0", "False"]
+
+
 def test_a_deferred_module_runs_on_first_use() -> None:
     probe = """
 import sys, types
