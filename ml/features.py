@@ -107,7 +107,13 @@ def normalise_allocations(allocations: pd.DataFrame | None) -> pd.DataFrame:
     return frame.dropna(subset=["allocation_date"])
 
 
-def features_at(invoices: pd.DataFrame, targets: pd.DataFrame, allocations: pd.DataFrame | None = None) -> pd.DataFrame:
+def features_at(
+    invoices: pd.DataFrame,
+    targets: pd.DataFrame,
+    allocations: pd.DataFrame | None = None,
+    *,
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Feature rows for (invoice_id, as_of) pairs, each as of its own date.
 
     ``targets`` has columns invoice_id and as_of (dates); every invoice_id must be in ``invoices``
@@ -115,6 +121,9 @@ def features_at(invoices: pd.DataFrame, targets: pd.DataFrame, allocations: pd.D
     invoice_id, customer_id, as_of_date, issue_date, due_date (datetime64), the MODEL_FEATURES and
     the helper columns days_past_due, open_amount_mxn (of this invoice at as_of),
     cust_median_days_late, cust_late_last10 and cust_n_last10.
+
+    ``customers``: optionally, :func:`customer_features` on the targets' one date (when they share
+    it), so each customer's history is not computed twice; the rows are the same with or without.
     """
     history = normalise_history(invoices)
     allocs = normalise_allocations(allocations)
@@ -133,6 +142,7 @@ def features_at(invoices: pd.DataFrame, targets: pd.DataFrame, allocations: pd.D
         history,
         rows[["key", "customer_id", "as_of"]].assign(exclude_invoice_id=rows["invoice_id"]),
         allocs,
+        per_customer=None if customers is None else customers.set_index("customer_id"),
     )
     if not np.array_equal(cust["key"].to_numpy(), rows["key"].to_numpy()):  # pragma: no cover - a broken contract
         raise AssertionError("customer_history must return its rows in the targets' order")
@@ -167,13 +177,15 @@ def build_features(
     *,
     for_invoices: Literal["open", "issued_on"] = "open",
     allocations: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Feature rows as of ``as_of`` for the invoices to score.
 
     ``for_invoices="open"``: every invoice issued on or before as_of and not settled by then
     (settled_date null or after as_of) — the open book. ``"issued_on"``: the invoices issued on
     as_of (what training sees for each invoice). Columns as in :func:`features_at`, ordered by
-    invoice_id. Pure: reads nothing but its arguments.
+    invoice_id. Pure: reads nothing but its arguments. ``customers``: :func:`customer_features`
+    of the same book on ``as_of``, when the caller has them (see :func:`features_at`).
     """
     history = normalise_history(invoices)
     day = pd.Timestamp(as_of)
@@ -186,7 +198,7 @@ def build_features(
         raise BadInputError(f"unknown for_invoices {for_invoices!r}", field="for_invoices")
     ids = history.loc[chosen, "invoice_id"].sort_values(kind="stable")
     targets = pd.DataFrame({"invoice_id": ids.to_numpy(), "as_of": day})
-    return features_at(history, targets, allocations)
+    return features_at(history, targets, allocations, customers=customers)
 
 
 def customer_features(invoices: pd.DataFrame, as_of: dt.date, allocations: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -58,6 +58,11 @@ def paid_at(rows: pd.DataFrame, allocs: pd.DataFrame) -> pd.Series:
     result = pd.Series(0.0, index=rows.index)
     if rows.empty or allocs.empty:
         return result
+    # Only the rows' invoices up to the latest as_of can match: the same running sums (a prefix of
+    # each invoice's, in the same stable order), without sorting the whole book's allocations.
+    allocs = allocs[allocs["invoice_id"].isin(rows["invoice_id"]) & (allocs["allocation_date"] <= rows["as_of"].max())]
+    if allocs.empty:
+        return result
     cumulative = allocs.sort_values(["invoice_id", "allocation_date"]).copy()
     cumulative["paid"] = cumulative.groupby("invoice_id")["amount_mxn"].cumsum()
     # Several allocations on one day: keep the day's last cumulative figure.
@@ -89,7 +94,12 @@ def _last_allocation(targets: pd.DataFrame, history: pd.DataFrame, allocs: pd.Da
 
 
 def customer_history(
-    history: pd.DataFrame, targets: pd.DataFrame, allocs: pd.DataFrame, *, pair_budget: int = PAIR_BUDGET
+    history: pd.DataFrame,
+    targets: pd.DataFrame,
+    allocs: pd.DataFrame,
+    *,
+    pair_budget: int = PAIR_BUDGET,
+    per_customer: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The ``HISTORY_FEATURES`` of each target, one row per target key (in the targets' order).
 
@@ -101,11 +111,25 @@ def customer_history(
     Every figure is a customer's own, so the customers are taken in chunks of about
     ``pair_budget`` (target, invoice) pairs: the self-join's memory is bounded by the chunk, not
     by the book (a whole 1M-invoice training set as one join is tens of millions of pairs).
+
+    ``per_customer``: optionally, these figures already computed per customer_id (the index) on
+    the targets' one date with nothing excluded (what customer_features gives); used when every
+    target shares that date and excludes only an open invoice, instead of computing them again.
     """
     # One datetime resolution everywhere: merge_asof refuses to match [s] with [ns].
     targets = targets.assign(
         as_of=targets["as_of"].astype("datetime64[ns]"), exclude_invoice_id=targets["exclude_invoice_id"].astype(str)
     )
+    excluded = _open_exclusions(history, targets)
+    if excluded is not None:
+        return _shared_date_history(history, targets, allocs, excluded, pair_budget, per_customer)
+    return _joined_history(history, targets, allocs, pair_budget)
+
+
+def _joined_history(
+    history: pd.DataFrame, targets: pd.DataFrame, allocs: pd.DataFrame, pair_budget: int
+) -> pd.DataFrame:
+    """customer_history by the (target, invoice) self-join, in chunks of customers."""
     chunk_of = _customer_chunks(history, targets, pair_budget)
     if chunk_of is None:
         return _customer_history(history, targets, allocs)
@@ -127,6 +151,95 @@ def customer_history(
     out = pd.DataFrame(values, columns=names)
     out.insert(0, "key", targets["key"].to_numpy())
     return out
+
+
+def _open_exclusions(history: pd.DataFrame, targets: pd.DataFrame) -> np.ndarray | None:
+    """When every target shares one as-of date and each excluded invoice is open then (issued on or
+    before it, not settled by it), a mask of the targets whose exclusion is one of their customer's
+    invoices; None otherwise (the self-join serves).
+
+    Why it matters: an excluded invoice that is open takes no part in the settled figures, the
+    tenure or the last payment, so those are the customer's own on that date, shared by all its
+    targets; only the open counts and the open balance lose the excluded invoice. The open book
+    (all of a customer's open items on the score date) is this case.
+    """
+    if targets.empty or targets["as_of"].nunique() != 1:
+        return None
+    ids = pd.Index(history["invoice_id"])
+    if history.empty or not ids.is_unique:
+        return np.zeros(len(targets), dtype=bool) if history.empty else None
+    as_of = targets["as_of"].iloc[0]
+    found = ids.get_indexer(targets["exclude_invoice_id"])
+    row = np.where(found >= 0, found, 0)
+    issued = history["issue_date"].to_numpy()[row] <= as_of
+    same_customer = history["customer_id"].to_numpy()[row] == targets["customer_id"].to_numpy()
+    excluded = (found >= 0) & same_customer & issued
+    settled = history["settled_date"].to_numpy()[row]
+    if (excluded & ~np.isnat(settled) & (settled <= as_of)).any():
+        return None
+    return np.asarray(excluded, dtype=bool)
+
+
+def _shared_date_history(
+    history: pd.DataFrame,
+    targets: pd.DataFrame,
+    allocs: pd.DataFrame,
+    excluded: np.ndarray,
+    pair_budget: int,
+    per_customer: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """customer_history when all targets share one date and exclude only open invoices
+    (see _open_exclusions): each customer's figures once, then each target's open figures without
+    its own invoice. Equal, bit for bit, to the self-join: the open balance is summed over the same
+    (target, other open invoice) pairs in the same order, only the settled invoices are not paired.
+    """
+    as_of = targets["as_of"].iloc[0]
+    customers = targets["customer_id"].drop_duplicates().to_numpy()
+    if per_customer is not None and per_customer.index.isin(customers).sum() == len(customers):
+        names = [c for c in per_customer.columns if c in HISTORY_FEATURES]
+        figures = per_customer.loc[customers, names].reset_index(drop=True)
+    else:
+        figures = _joined_history(
+            history,
+            pd.DataFrame(
+                {"key": np.arange(len(customers)), "customer_id": customers, "as_of": as_of, "exclude_invoice_id": ""}
+            ).astype({"as_of": "datetime64[ns]"}),
+            allocs,
+            pair_budget,
+        )
+    rows = pd.Index(customers).get_indexer(targets["customer_id"].to_numpy())
+    names = [c for c in figures.columns if c != "key"]
+    out = pd.DataFrame(figures.loc[:, names].to_numpy(dtype="float64")[rows], columns=names)
+    if excluded.any():
+        # The customers' open invoices on the date, in the history's order (the self-join's order).
+        known = history["settled_date"].notna() & (history["settled_date"] <= as_of)
+        open_items = history.loc[
+            (history["issue_date"] <= as_of) & ~known, ["invoice_id", "customer_id", "due_date", "total_amount_mxn"]
+        ]
+        open_items = open_items[open_items["customer_id"].isin(customers)]
+        due = pd.Series(open_items["due_date"].to_numpy(), index=open_items["invoice_id"].to_numpy())
+        own = targets["exclude_invoice_id"].to_numpy()[excluded]
+        out.loc[excluded, "cust_n_open"] -= 1.0
+        out.loc[excluded, "cust_n_overdue"] -= (due.loc[own].to_numpy() < as_of).astype("float64")
+        out.loc[excluded, "cust_open_amount_mxn"] = _open_balance_without(
+            targets.loc[excluded, ["key", "customer_id", "as_of", "exclude_invoice_id"]], open_items, allocs
+        )
+    out.insert(0, "key", targets["key"].to_numpy())
+    return out
+
+
+def _open_balance_without(targets: pd.DataFrame, open_items: pd.DataFrame, allocs: pd.DataFrame) -> np.ndarray:
+    """Each target's customer's open balance (amount less allocations, floored at 0) over its open
+    invoices other than the excluded one, summed as the self-join sums it (0 when none)."""
+    items = open_items[["invoice_id", "customer_id", "total_amount_mxn"]].assign(as_of=targets["as_of"].iloc[0])
+    # An invoice's balance is the same in every pair (one date): computed once per open invoice.
+    items["balance"] = (items["total_amount_mxn"] - paid_at(items[["invoice_id", "as_of"]], allocs)).clip(lower=0)
+    pairs = targets[["key", "customer_id", "exclude_invoice_id"]].merge(
+        items[["invoice_id", "customer_id", "balance"]], on="customer_id"
+    )
+    pairs = pairs[pairs["invoice_id"] != pairs["exclude_invoice_id"]]
+    summed = pairs["balance"].groupby(pairs["key"]).sum()
+    return np.asarray(summed.reindex(targets["key"].to_numpy()).fillna(0.0), dtype="float64")
 
 
 def _customer_chunks(history: pd.DataFrame, targets: pd.DataFrame, pair_budget: int) -> pd.Series | None:

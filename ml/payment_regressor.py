@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,9 @@ class PaymentRegressor:
     nominal_coverage: float
     calibration: dict[str, Any] = field(default_factory=dict)  # n, window dates
 
+    @cached_property
     def _booster(self) -> Any:
+        """The booster, loaded once per regressor (scoring predicts it chunk after chunk)."""
         import xgboost as xgb
 
         booster = xgb.Booster()
@@ -71,7 +74,7 @@ class PaymentRegressor:
         if frame.empty:
             return np.zeros(0)
         matrix = xgb.DMatrix(frame.loc[:, self.feature_names].astype("float64"), feature_names=self.feature_names)
-        return np.asarray(self._booster().predict(matrix), dtype="float64")
+        return np.asarray(self._booster.predict(matrix), dtype="float64")
 
     def predict_dates(self, frame: pd.DataFrame) -> pd.DataFrame:
         """expected, lower, upper (datetime64) for feature rows with ``due_date``."""

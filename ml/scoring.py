@@ -8,18 +8,18 @@ the score date had, in one transaction: a rerun gives the same rows, a failure l
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from psycopg.types.json import Jsonb
 
 from cartera.db import connect
 from cartera.errors import DataNotReadyError
 from cartera.logs import get_logger
 from ml.drift import PSI_ALERT, RECENT_DAYS, drift_report, record_drift
-from ml.explanations import top_reasons
+from ml.explanations import top_reasons_many
 from ml.features import build_features, customer_features, load_allocations, load_invoice_history
 from ml.payment_date import expected_payment_dates
 from ml.registry import StoredModel, load_champion
@@ -64,8 +64,8 @@ def score_features(features: pd.DataFrame, model: StoredModel) -> pd.DataFrame:
     # The champion chosen per book (calibrated) gives p_late; the pipeline's booster explains it.
     p_late = model.predict(features)
     contribs = model.booster.predict(matrix, pred_contribs=True)[:, :-1]  # last column is the bias
-    records = features.loc[:, model.feature_names].to_dict("records")
-    reasons = [top_reasons(float(p), contribs[i], model.feature_names, records[i]) for i, p in enumerate(p_late)]
+    values = features.loc[:, model.feature_names].to_numpy(dtype="float64")
+    reasons = top_reasons_many(np.asarray(p_late, dtype="float64"), contribs, model.feature_names, values)
     return pd.DataFrame(
         {
             "invoice_id": features["invoice_id"].to_numpy(),
@@ -135,31 +135,62 @@ _SCORE_COLUMNS = (
 
 
 def _copy_scores(conn: psycopg.Connection, as_of: dt.date, model_id: str, scores: pd.DataFrame) -> None:
-    """One chunk of scores into ml.invoice_scores with COPY."""
+    """One chunk of scores into ml.invoice_scores with COPY, as one block of COPY text (a row
+    object and a Jsonb adapter per row cost more than the row's text)."""
     statement = f"copy ml.invoice_scores ({', '.join(_SCORE_COLUMNS)}) from stdin"
+    day, model = _copy_field(as_of.isoformat()), _copy_field(model_id)
+    columns = zip(
+        scores["invoice_id"].tolist(),
+        scores["customer_id"].tolist(),
+        scores["p_late"].tolist(),
+        _copy_dates(scores["expected_payment_date"]),
+        _copy_dates(scores["expected_payment_date_lower"]),
+        _copy_dates(scores["expected_payment_date_upper"]),
+        scores["reasons"].tolist(),
+        strict=True,
+    )
+    block = "".join(
+        f"{day}\t{_copy_field(str(invoice))}\t{_copy_field(str(customer))}\t{model}\t{float(p)!r}\t{expected}\t"
+        f"{lower}\t{upper}\t{_copy_field(json.dumps(reasons, ensure_ascii=False))}\n"
+        for invoice, customer, p, expected, lower, upper, reasons in columns
+    )
     with conn.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[arg-type]  # constant columns
-        for r in scores.itertuples(index=False):
-            copy.write_row(
-                (
-                    as_of,
-                    r.invoice_id,
-                    r.customer_id,
-                    model_id,
-                    float(r.p_late),
-                    r.expected_payment_date,
-                    r.expected_payment_date_lower,
-                    r.expected_payment_date_upper,
-                    Jsonb(r.reasons),
-                )
-            )
+        copy.write(block)
+
+
+def _copy_field(text: str) -> str:
+    """A value as COPY text format writes it (backslash, tab, newline and return escaped)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy_dates(values: pd.Series) -> list[str]:
+    """Dates (or None) as COPY text: ISO dates, \\N for none."""
+    return ["\\N" if d is None or pd.isna(d) else d.isoformat() for d in values.tolist()]
 
 
 def _copy_segments(conn: psycopg.Connection, as_of: dt.date, segments: pd.DataFrame) -> None:
     statement = "copy ml.customer_segments (score_date, customer_id, risk_score, segment, reasons) from stdin"
+    day = _copy_field(as_of.isoformat())
+    rows = zip(
+        segments["customer_id"].tolist(),
+        segments["risk_score"].tolist(),
+        segments["segment"].tolist(),
+        segments["reasons"].tolist(),
+        strict=True,
+    )
+    block = "".join(
+        f"{day}\t{_copy_field(str(customer))}\t{_copy_risk(risk)}\t{_copy_field(str(segment))}\t"
+        f"{_copy_field(json.dumps(reasons, ensure_ascii=False))}\n"
+        for customer, risk, segment, reasons in rows
+    )
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        for r in segments.itertuples(index=False):
-            risk = None if r.risk_score is None or np.isnan(r.risk_score) else float(r.risk_score)
-            copy.write_row((as_of, r.customer_id, risk, r.segment, Jsonb(r.reasons)))
+        copy.write(block)
+
+
+def _copy_risk(risk: float | None) -> str:
+    return "\\N" if risk is None or np.isnan(risk) else repr(float(risk))
 
 
 def _score_in_chunks(
@@ -198,8 +229,9 @@ def score_open_items(dsn: str, as_of: dt.date) -> ScoringSummary:
         invoices = load_invoice_history(conn, as_of)
         allocations = load_allocations(conn, as_of)
 
-    features = build_features(invoices, as_of, for_invoices="open", allocations=allocations)
+    # Each customer's history once: the segments' figures, and the open items' (less each item itself).
     customers = customer_features(invoices, as_of, allocations)
+    features = build_features(invoices, as_of, for_invoices="open", allocations=allocations, customers=customers)
     recent_late = _recent_late(invoices, as_of)
     del invoices, allocations  # the book is in the features now: free it before scoring
     drift = drift_report(model.reference or {}, features, recent_late)
