@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -170,10 +172,12 @@ def _ingest_entity(
             upper=upper_bound,
             chunk_rows=size,
         )
-        # The warehouse writes of one chunk run in a thread while the next chunk is read and
-        # validated: the server parses and stores a COPY while the client would otherwise wait.
-        with _Writer() as writer:
-            for lines in _regroup(itertools.chain([kept], main), size):
+        # Three stages at once, each at most a chunk ahead: a thread reads the next chunk from the
+        # ERP (which formats rows while the client validates instead of waiting on a full socket),
+        # this thread validates one, and a thread lands the one before it (the warehouse parses
+        # and stores a COPY while the client would otherwise wait).
+        with _Ahead(_regroup(itertools.chain([kept], main), size)) as chunks, _Writer() as writer:
+            for lines in chunks:
                 gate = run_gate(
                     entity, erp_stream.gate_frame(lines, types, checked), upper_bound=upper_bound, max_rejected_share=1
                 )
@@ -239,6 +243,64 @@ def _land(
 ) -> None:
     write_records(warehouse, load_id=this_load, source=erp.SOURCE, records=records)
     copy_lines(warehouse, entity, good, load_id=this_load, source=erp.SOURCE)
+
+
+class _Ahead:
+    """The items of an iterator produced in a thread, at most `depth` ahead of the caller. The
+    producer's error is raised to the caller at the item it failed on; leaving early stops the
+    producer (at its next item) and waits for it, so nothing uses its connection afterwards."""
+
+    _END = object()
+
+    def __init__(self, items: Iterator[list[bytes]], depth: int = 1) -> None:
+        self._items = items
+        self._queue: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="ingest-reader", daemon=True)
+
+    def _produce(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put(item, None):
+                    return
+            self._put(self._END, None)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
+            self._put(self._END, error)
+        finally:
+            close = getattr(self._items, "close", None)
+            if close is not None:
+                close()
+
+    def _put(self, item: object, error: BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put((item, error), timeout=0.1)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def __iter__(self) -> Iterator[list[bytes]]:
+        while True:
+            item, error = self._queue.get()
+            if error is not None:
+                raise error
+            if item is self._END:
+                return
+            yield item  # type: ignore[misc]  # every item but the end marker is a chunk
+
+    def __enter__(self) -> _Ahead:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        self._thread.join()
 
 
 class _Writer:
