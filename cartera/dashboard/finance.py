@@ -87,16 +87,59 @@ def kpi_history(conn: psycopg.Connection, f: Filters) -> Table:
     return Table("kpi_history", "ar_trend", columns, rows, notes=[f"missing:{k}" for k in missing])
 
 
-def _aging_range(conn: psycopg.Connection, f: Filters) -> Filters:
-    last = scalar(conn, "select max(valid_to) from intermediate.int_invoice_open_balance_periods_as_of")
-    return f.with_range(last, THIRTEEN_MONTHS)
+# The daily aging mart (dbt: fct_ar_aging_daily) and the columns this module reads from it.
+AGING_MART = ("marts", "fct_ar_aging_daily")
+_AGING_MART_COLUMNS = {"aging_date", "currency", "aging_bucket", "open_amount", "open_amount_mxn"}
 
 
 def aging_history(conn: psycopg.Connection, f: Filters) -> Table:
-    """Open amount by aging bucket at the end of each week (weeks ending on the last day shown),
-    from the invoices' open-balance spans; in the chosen currency, else every currency in MXN
-    (at the issue-date rate, as the marts carry it)."""
-    f = _aging_range(conn, f)
+    """Open amount by aging bucket at the end of each week (weeks ending on the last day shown);
+    in the chosen currency, else every currency in MXN (at the issue-date rate, as the marts carry
+    it). The whole book's figures come from the daily aging mart; under a filter that chooses
+    customers (which the mart does not keep), or before the mart is built, from the invoices'
+    open-balance spans (the same figures: tests/integration/dashboard/test_aging_mart.py)."""
+    if not f.scoped and _AGING_MART_COLUMNS <= columns_of(conn, *AGING_MART):
+        return aging_history_from_mart(conn, f)
+    return aging_history_from_spans(conn, f)
+
+
+def aging_history_from_mart(conn: psycopg.Connection, f: Filters) -> Table:
+    """aging_history of the whole book read from marts.fct_ar_aging_daily: a few rows per week
+    shown instead of every open-balance span (the page's cost no longer grows with the book).
+    Customer filters are not applied here (the mart has no customers): the caller's job."""
+    f = f.with_range(scalar(conn, "select max(aging_date) from marts.fct_ar_aging_daily"), THIRTEEN_MONTHS)
+    if f.date_to is None or f.date_from is None:
+        return aging_latest(conn, f, key="aging_history")
+    weeks = max(0, (f.date_to - f.date_from).days // 7)
+    amount = "open_amount" if f.currency else "open_amount_mxn"
+    # The mart holds a row only for a (day, currency, bucket) with an open invoice, so a bucket
+    # without one sums to null and a day without any is no row, as the spans' query gives them.
+    query = sql.SQL(
+        """
+        select aging_date as day,
+               sum({amount}) filter (where aging_bucket = 'current') as "current",
+               sum({amount}) filter (where aging_bucket = '1-30') as "1-30",
+               sum({amount}) filter (where aging_bucket = '31-60') as "31-60",
+               sum({amount}) filter (where aging_bucket = '61-90') as "61-90",
+               sum({amount}) filter (where aging_bucket = '91+') as "91+"
+        from marts.fct_ar_aging_daily
+        where aging_date in (select %(to)s::date - 7 * k from generate_series(0, %(weeks)s) as k)
+          and (%(currency)s::text is null or currency = %(currency)s)
+        group by aging_date order by aging_date
+        """
+    ).format(amount=sql.SQL(amount))
+    rows = fetch(conn, query, {"to": f.date_to, "weeks": weeks, "currency": f.currency})
+    if not rows:
+        return aging_latest(conn, f, key="aging_history")
+    columns = [Column("day", "Semana al", "date"), *(Column(b, b, "money") for b in BUCKETS)]
+    return Table("aging_history", "aging_history", columns, rows, currency=f.currency or "MXN")
+
+
+def aging_history_from_spans(conn: psycopg.Connection, f: Filters) -> Table:
+    """aging_history computed from the invoices' open-balance spans, honouring the filters that
+    choose customers; each span is expanded to the week ends it covers."""
+    last = scalar(conn, "select max(valid_to) from intermediate.int_invoice_open_balance_periods_as_of")
+    f = f.with_range(last, THIRTEEN_MONTHS)
     if f.date_to is None or f.date_from is None:
         return aging_latest(conn, f, key="aging_history")
     weeks = max(0, (f.date_to - f.date_from).days // 7)

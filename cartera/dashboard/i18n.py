@@ -9,9 +9,8 @@ from decimal import Decimal
 from typing import Literal
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, format_percent
 
+from cartera.dashboard import numbers
 from cartera.run_dates import BOOKS_TZ
 
 Lang = Literal["es", "en"]
@@ -169,21 +168,22 @@ def fmt(value: object, kind: str, lang: str, currency: str = "MXN") -> str:
     if value is None or value == "":
         return "—"
     loc = locale_of(lang)
+    # numbers: babel's formats, prepared once per pattern and locale (a page has thousands of cells)
     if kind == "money" and isinstance(value, int | float | Decimal):
-        return format_currency(value, currency, locale=loc)
+        return numbers.number(value, None, loc, currency)
     if kind == "int" and isinstance(value, int | float | Decimal):
-        return format_decimal(value, format="#,##0", locale=loc)
+        return numbers.number(value, "#,##0", loc)
     if kind in ("num", "days") and isinstance(value, int | float | Decimal):
-        return format_decimal(value, format="#,##0.##", locale=loc)
+        return numbers.number(value, "#,##0.##", loc)
     if kind == "pct" and isinstance(value, int | float | Decimal):  # already 0–100
-        return format_decimal(value, format="#,##0.0", locale=loc) + " %"
+        return numbers.number(value, "#,##0.0", loc) + " %"
     if kind == "rate" and isinstance(value, int | float | Decimal):  # 0–1
-        return format_percent(value, format="#,##0.0 %", locale=loc)
+        return numbers.number(value, "#,##0.0 %", loc)
     if kind == "bool":
         return ("sí" if value else "no") if lang == "es" else ("yes" if value else "no")
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return format_datetime(aware.astimezone(BOOKS_TZ), "yyyy-MM-dd HH:mm", tzinfo=BOOKS_TZ, locale=loc)
+        return numbers.datetime(aware.astimezone(BOOKS_TZ), "yyyy-MM-dd HH:mm", BOOKS_TZ, loc)
     if isinstance(value, dt.date):
-        return format_date(value, "d MMM yyyy", locale=loc)
+        return numbers.date(value, "d MMM yyyy", loc)
     return str(value)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup, escape
 
 from cartera.collector_actions import CALL_OUTCOMES, HOLD_REASONS, OPT_OUT_CHANNELS
 from cartera.dashboard import approvals, charts, finance, health, scope, workspace
@@ -23,6 +24,8 @@ from cartera.dashboard.tables import ALL_COLLECTORS, SEGMENTS, STICKY, Filters, 
 from cartera.db import connect
 
 NUMERIC = {"int", "num", "money", "pct", "rate", "days"}
+# Columns whose cells link to the row's page.
+_LINKED = {"customer_id": "/customers/", "invoice_id": "/invoices/", "batch_id": "/batches/"}
 TILES = (
     ("total_ar_mxn", "money"),
     ("overdue_ar_mxn", "money"),
@@ -70,6 +73,22 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
     def country_name(code: str) -> str:
         return country_label(code, lang)
 
+    def cells(table: Table, row: dict[str, Any]) -> Markup:
+        """A table row's cells, written here rather than by a template macro per cell (a page has
+        thousands): the same HTML the macro wrote, escaped the same way."""
+        out = []
+        for c in table.columns:
+            value = row.get(c.key)
+            linked = _LINKED.get(c.key)
+            if linked and value:
+                text = f'<a href="{escape(link(linked + str(value)))}">{escape(value)}</a>'
+            elif c.kind == "money" and table.currency != "MXN":
+                text = str(escape(f(value, "money", table.currency)))
+            else:
+                text = str(escape(f(value, c.kind)))
+            out.append(f'<td class="{"num" if c.kind in NUMERIC else ""}">{text}</td>')
+        return Markup("".join(out))
+
     html = (
         _environment()
         .get_template(template)
@@ -79,6 +98,7 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
             link=link,
             sticky=sticky,
             country_name=country_name,
+            cells=cells,
             base=base,
             lang=lang,
             other_lang="en" if lang == "es" else "es",

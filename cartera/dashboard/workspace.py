@@ -64,49 +64,51 @@ def worklist(conn: psycopg.Connection, f: Filters) -> Table:
             select customer_id, segment, risk_score, reasons from ml.customer_segments
             where score_date = (select max(score_date) from ml.customer_segments)
         ),
-        invoice_reasons as (
-            select distinct on (customer_id) customer_id, reasons from ml.invoice_scores
-            where score_date = (select max(score_date) from ml.invoice_scores)
-            order by customer_id, p_late desc
+        -- The order depends on the overdue amounts and the segment only: the top of the list is
+        -- chosen first, and only its customers are looked up below (by their indexes), so the
+        -- page does not read every customer's messages, calls and decisions.
+        top as (
+            select o.*, s.segment, s.risk_score, s.reasons as segment_reasons,
+                   coalesce(s.risk_score, 0.5) * o.overdue_amount * (1 + o.oldest_days / 30.0) as expected_recovery
+            from overdue o left join segments s using (customer_id)
+            order by expected_recovery desc nulls last, o.customer_id
+            limit {limit}
         ),
-        last_message as (
-            select customer_id, max(sent_at) as at from ops.outbox where sent_at is not null group by customer_id
-        ),
-        last_call as (
-            select customer_id, max(recorded_at) as at from ops.collector_activity where kind = 'call'
-            group by customer_id
-        ),
-        deferred as (
-            select distinct on (customer_id) customer_id, next_allowed_at from ops.contact_decisions
-            where verdict = 'defer' order by customer_id, decided_at desc
-        ),
-        holds as (
-            select customer_id, bool_or(until is null) as held, max(until) as held_until from ops.holds
-            where released_at is null and (until is null or until > now()) group by customer_id
-        )
-        select o.customer_id, {name} as customer_name, {collector} as collector, s.segment, s.risk_score, o.overdue_invoices,
-               o.overdue_amount, o.oldest_days,
-               coalesce(s.risk_score, 0.5) * o.overdue_amount * (1 + o.oldest_days / 30.0) as expected_recovery,
-               s.reasons as segment_reasons, r.reasons as invoice_reasons,
+        latest_invoice_scores as (select max(score_date) as score_date from ml.invoice_scores)
+        select t.customer_id, {name} as customer_name, {collector} as collector, t.segment, t.risk_score,
+               t.overdue_invoices, t.overdue_amount, t.oldest_days, t.expected_recovery,
+               t.segment_reasons, r.reasons as invoice_reasons,
                greatest(m.at, c.at) as last_contact_at,
                case when h.held then null
                     else nullif(greatest(coalesce(d.next_allowed_at, '-infinity'), coalesce(h.held_until, '-infinity'),
                                          now()), now()) end as next_allowed_at,
                coalesce(h.held, false) as on_hold
-        from overdue o
-        left join segments s using (customer_id)
-        left join invoice_reasons r using (customer_id)
-        left join last_message m using (customer_id)
-        left join last_call c using (customer_id)
-        left join deferred d using (customer_id)
-        left join holds h using (customer_id)
-        order by expected_recovery desc nulls last, o.customer_id
-        limit {limit}
+        from top t
+        left join lateral (
+            select s.reasons from ml.invoice_scores s, latest_invoice_scores l
+            where s.score_date = l.score_date and s.customer_id = t.customer_id
+            order by s.p_late desc limit 1
+        ) r on true
+        left join lateral (
+            select max(sent_at) as at from ops.outbox where customer_id = t.customer_id and sent_at is not null
+        ) m on true
+        left join lateral (
+            select max(recorded_at) as at from ops.collector_activity where customer_id = t.customer_id and kind = 'call'
+        ) c on true
+        left join lateral (
+            select next_allowed_at from ops.contact_decisions
+            where customer_id = t.customer_id and verdict = 'defer' order by decided_at desc limit 1
+        ) d on true
+        left join lateral (
+            select bool_or(until is null) as held, max(until) as held_until from ops.holds
+            where customer_id = t.customer_id and released_at is null and (until is null or until > now())
+        ) h on true
+        order by t.expected_recovery desc nulls last, t.customer_id
         """
     ).format(
         amount=sql.SQL(amount),
-        name=_name_expr(conn, "o"),
-        collector=_collector_expr(conn, "o"),
+        name=_name_expr(conn, "t"),
+        collector=_collector_expr(conn, "t"),
         limit=sql.Literal(WORKLIST_LIMIT),
         customers=scope.customers(f, "o.customer_id"),
     )
@@ -207,20 +209,36 @@ def customer_profile(conn: psycopg.Connection, customer_id: str, lang: str) -> d
 def customer_invoices(conn: psycopg.Connection, f: Filters) -> Table:
     cols = columns_of(conn, "marts", "fct_invoices")
     number = sql.SQL("i.invoice_number") if "invoice_number" in cols else sql.SQL("null::text")
+    # Each invoice's latest score. ml.invoice_scores is keyed (score_date, invoice_id) and indexed
+    # (score_date, customer_id): the score dates are walked down one index probe each (a loose
+    # index scan), and each date's rows of this customer read by the second index, so the page
+    # costs a probe per score date instead of a pass over every score per invoice shown.
     rows = fetch(
         conn,
         sql.SQL(
-            """select i.invoice_id, {number} as invoice_number, i.issue_date, i.due_date, i.currency, i.total_amount,
-                      i.open_amount, o.days_past_due, i.is_disputed, i.settled_date,
-                      (select p_late from ml.invoice_scores s where s.invoice_id = i.invoice_id
-                       order by score_date desc limit 1) as p_late
+            """with recursive score_dates as (
+                   select max(score_date) as score_date from ml.invoice_scores
+                   union all
+                   select (select max(s.score_date) from ml.invoice_scores s where s.score_date < d.score_date)
+                   from score_dates d where d.score_date is not null
+               ),
+               latest_scores as (
+                   select distinct on (s.invoice_id) s.invoice_id, s.p_late
+                   from score_dates d
+                   join ml.invoice_scores s on s.score_date = d.score_date and s.customer_id = %(customer)s
+                   order by s.invoice_id, s.score_date desc
+               ),
+               latest_open_items as (select max(as_of_date) as as_of_date from marts.fct_open_items)
+               select i.invoice_id, {number} as invoice_number, i.issue_date, i.due_date, i.currency, i.total_amount,
+                      i.open_amount, o.days_past_due, i.is_disputed, i.settled_date, ls.p_late
                from marts.fct_invoices i
-               left join marts.fct_open_items o on o.invoice_id = i.invoice_id
-                    and o.as_of_date = (select max(as_of_date) from marts.fct_open_items)
-               where i.customer_id = %s and (%s::text is null or i.currency = %s)
+               cross join latest_open_items l
+               left join marts.fct_open_items o on o.invoice_id = i.invoice_id and o.as_of_date = l.as_of_date
+               left join latest_scores ls on ls.invoice_id = i.invoice_id
+               where i.customer_id = %(customer)s and (%(currency)s::text is null or i.currency = %(currency)s)
                order by i.open_amount > 0 desc, i.due_date desc limit 500"""
         ).format(number=number),
-        (f.customer_id, f.currency, f.currency),
+        {"customer": f.customer_id, "currency": f.currency},
     )
     columns = [
         Column("invoice_id", "invoice"),
@@ -336,10 +354,19 @@ def invoice_profile(conn: psycopg.Connection, invoice_id: str, lang: str) -> dic
     if not rows:
         return None
     profile = rows[0]
+    # The latest score of the invoice: the score dates walked down by the primary key (score_date,
+    # invoice_id), one probe each, instead of a pass over every score (see customer_invoices).
     score = fetch(
         conn,
-        "select p_late, expected_payment_date, reasons from ml.invoice_scores where invoice_id = %s "
-        "order by score_date desc limit 1",
+        """with recursive score_dates as (
+               select max(score_date) as score_date from ml.invoice_scores
+               union all
+               select (select max(s.score_date) from ml.invoice_scores s where s.score_date < d.score_date)
+               from score_dates d where d.score_date is not null
+           )
+           select s.p_late, s.expected_payment_date, s.reasons
+           from score_dates d join ml.invoice_scores s on s.score_date = d.score_date and s.invoice_id = %s
+           order by s.score_date desc limit 1""",
         (invoice_id,),
     )
     if score:
