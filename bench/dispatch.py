@@ -65,6 +65,9 @@ create table if not exists marts.fct_open_items (
     currency text, open_amount numeric(18, 2), open_amount_mxn numeric(18, 2), days_past_due integer,
     aging_bucket text, is_disputed boolean, cfdi_uuid text
 );
+-- The indexes of the dbt model (dbt_project/models/marts/finance/fct_open_items.yml): without the
+-- first, every read of the latest snapshot's date scans the table.
+create index if not exists bench_open_items_day_idx on marts.fct_open_items (as_of_date, customer_id);
 create index if not exists bench_open_items_idx on marts.fct_open_items (invoice_id, as_of_date);
 create table if not exists marts.fct_payments (
     payment_id text primary key, customer_id text, payment_date date, currency text, amount numeric(18, 2),
