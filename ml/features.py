@@ -248,30 +248,6 @@ order by a.invoice_id, a.allocation_date
 """
 
 
-# What scoring on as_of reads of the allocations (see load_open_book_allocations): every
-# allocation of an invoice open on as_of, and each customer's latest allocation.
-_OPEN_BOOK_ALLOCATIONS_SQL = """
-with known as (
-    select a.invoice_id::text as invoice_id, a.allocation_date,
-           a.amount * (i.total_amount_mxn / nullif(i.total_amount, 0)) as amount_mxn,
-           i.customer_id, i.settled_date is null or i.settled_date > %(as_of)s as is_open
-    from marts.fct_payment_allocations a
-    join marts.fct_invoices i on i.invoice_id = a.invoice_id
-    where a.allocation_date <= %(as_of)s and i.issue_date <= %(as_of)s
-),
-latest as (
-    select distinct on (customer_id) invoice_id, allocation_date, amount_mxn
-    from known
-    where not is_open
-    order by customer_id, allocation_date desc, invoice_id
-)
-select invoice_id, allocation_date, amount_mxn from known where is_open
-union all
-select invoice_id, allocation_date, amount_mxn from latest
-order by invoice_id, allocation_date
-"""
-
-
 def _read_compact(
     conn: psycopg.Connection, query: str, as_of: dt.date, dates: tuple[str, ...], categories: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -327,21 +303,6 @@ def load_invoice_history(conn: psycopg.Connection, as_of: dt.date) -> pd.DataFra
 def load_allocations(conn: psycopg.Connection, as_of: dt.date) -> pd.DataFrame:
     """Payment allocations known at ``as_of`` (ALLOCATION_COLUMNS, amounts in MXN)."""
     frame = _read_compact(conn, _ALLOCATIONS_SQL, as_of, ("allocation_date",))
-    if frame.empty:
-        frame = pd.DataFrame(columns=list(ALLOCATION_COLUMNS))
-    return frame
-
-
-def load_open_book_allocations(conn: psycopg.Connection, as_of: dt.date) -> pd.DataFrame:
-    """The allocations that features of the open book on ``as_of`` and customer_features on it
-    read (columns as load_allocations): all of each open invoice's (its paid amount) and each
-    customer's latest allocation (its last payment date), a few percent of the book's.
-
-    Only for that use: the open items' and customers' figures on ``as_of`` are the same as with
-    load_allocations (a settled invoice's amounts count nowhere on that date, and only the latest
-    allocation date of a customer does), any other date's or invoice's are not.
-    """
-    frame = _read_compact(conn, _OPEN_BOOK_ALLOCATIONS_SQL, as_of, ("allocation_date",))
     if frame.empty:
         frame = pd.DataFrame(columns=list(ALLOCATION_COLUMNS))
     return frame

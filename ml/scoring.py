@@ -20,7 +20,7 @@ from cartera.errors import DataNotReadyError
 from cartera.logs import get_logger
 from ml.drift import PSI_ALERT, RECENT_DAYS, drift_report, record_drift
 from ml.explanations import top_reasons_many
-from ml.features import build_features, customer_features, load_invoice_history, load_open_book_allocations
+from ml.features import build_features, customer_features, load_allocations, load_invoice_history
 from ml.payment_date import expected_payment_dates
 from ml.registry import StoredModel, load_champion
 from ml.segments import assign_segments
@@ -227,7 +227,7 @@ def score_open_items(dsn: str, as_of: dt.date) -> ScoringSummary:
         if model is None:
             raise DataNotReadyError(as_of.isoformat(), ["no champion model in ml.models: run the training DAG first"])
         invoices = load_invoice_history(conn, as_of)
-        allocations = load_open_book_allocations(conn, as_of)  # what the open book's figures read
+        allocations = load_allocations(conn, as_of)
 
     # Each customer's history once: the segments' figures, and the open items' (less each item itself).
     customers = customer_features(invoices, as_of, allocations)
