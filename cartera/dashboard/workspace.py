@@ -87,7 +87,7 @@ def worklist(conn: psycopg.Connection, f: Filters) -> Table:
         left join lateral (
             select s.reasons from ml.invoice_scores s, latest_invoice_scores l
             where s.score_date = l.score_date and s.customer_id = t.customer_id
-            order by s.p_late desc limit 1
+            order by s.p_late desc, s.invoice_id limit 1  -- between equal risks, the first invoice
         ) r on true
         left join lateral (
             select max(sent_at) as at from ops.outbox where customer_id = t.customer_id and sent_at is not null
