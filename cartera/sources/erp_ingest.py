@@ -31,6 +31,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
@@ -176,7 +177,9 @@ def _ingest_entity(
         # ERP (which formats rows while the client validates instead of waiting on a full socket),
         # this thread validates one, and a thread lands the one before it (the warehouse parses
         # and stores a COPY while the client would otherwise wait).
-        with _Ahead(_regroup(itertools.chain([kept], main), size)) as chunks, _Writer() as writer:
+        # `main` is closed whatever happens: a COPY left half-read would hold the ERP connection in
+        # COPY mode, and closing that connection would then wait forever on a server still sending.
+        with closing(main), _Ahead(_regroup(itertools.chain([kept], main), size)) as chunks, _Writer() as writer:
             for lines in chunks:
                 gate = run_gate(
                     entity, erp_stream.gate_frame(lines, types, checked), upper_bound=upper_bound, max_rejected_share=1

@@ -30,7 +30,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from cartera.sources.erp import MAPPINGS, TableMapping, select_sql
+from cartera.errors import SourceUnavailableError
+from cartera.sources.erp import MAPPINGS, SOURCE, TableMapping, select_sql
 
 if TYPE_CHECKING:  # pandas is heavy: imported where frames are built
     import pandas as pd
@@ -136,7 +137,7 @@ def stream(
     lower: dt.datetime,
     upper: dt.datetime,
     chunk_rows: int,
-) -> Iterator[list[bytes]]:
+) -> Generator[list[bytes], None, None]:
     """The window's rows as COPY text lines, `chunk_rows` at most per yielded list, in the order the
     ERP reads them (see module doc)."""
     if chunk_rows < 1:
@@ -147,18 +148,25 @@ def stream(
     )
     pending: list[bytes] = []
     tail = b""
-    with conn.cursor() as cur, cur.copy(query) as copy:
-        for block in copy:
-            data = bytes(block)
-            if not tail and data.endswith(b"\n") and data.count(b"\n") == 1:
-                pending.append(data[:-1])  # the server sends one row per message: the usual case
-            else:
-                lines = (tail + data).split(b"\n")
-                tail = lines.pop()
-                pending.extend(lines)
-            while len(pending) >= chunk_rows:
-                yield pending[:chunk_rows]
-                pending = pending[chunk_rows:]
+    try:
+        with conn.cursor() as cur, cur.copy(query) as copy:
+            for block in copy:
+                data = bytes(block)
+                if not tail and data.endswith(b"\n") and data.count(b"\n") == 1:
+                    pending.append(data[:-1])  # the server sends one row per message: the usual case
+                else:
+                    lines = (tail + data).split(b"\n")
+                    tail = lines.pop()
+                    pending.extend(lines)
+                while len(pending) >= chunk_rows:
+                    yield pending[:chunk_rows]
+                    pending = pending[chunk_rows:]
+    except psycopg.OperationalError as exc:  # the ERP or the network went away mid-read
+        raise SourceUnavailableError(
+            SOURCE,
+            f"the connection to the ERP was lost while reading table {schema}.{mapping.table}",
+            "that the ERP database is up, then rerun: nothing of this entity was landed",
+        ) from exc
     if tail:
         pending.append(tail)
     if pending:

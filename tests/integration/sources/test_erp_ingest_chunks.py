@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from small_erp import UPPER, WRITTEN, execute, query  # beside this file
 
-from cartera.errors import QualityGateFailedError
+from cartera.errors import QualityGateFailedError, SourceUnavailableError
 from cartera.sources.erp_ingest import ingest_erp
 from cartera.sources.erp_stream import key_is_unique, survey
 
@@ -125,3 +125,55 @@ def test_a_unique_index_on_the_key_columns_tells_that_no_key_repeats(erp_dsn: st
     add_invoices(erp_dsn, 40)
     result = invoices(erp_dsn, 4)
     assert (result.rows_extracted, result.rows_loaded) == (43, 43)
+
+
+# Big enough that the ERP is still sending when the fault comes (sockets buffer a few MB).
+MANY = 150_000
+
+
+def terminate_at_third_gate(monkeypatch: pytest.MonkeyPatch, dsn: str, session: str) -> list[int]:
+    """Make the ingest's third chunk validation terminate the backend whose last query matches
+    `session` (a LIKE pattern), as a restart or a network cut would; returns the pids ended."""
+    import expectations.gate
+
+    real = expectations.gate.run_gate
+    calls: list[int] = []
+    ended: list[int] = []
+
+    def run_gate(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            rows = query(
+                dsn,
+                "select pg_terminate_backend(pid), pid from pg_stat_activity"
+                " where datname = current_database() and pid <> pg_backend_pid() and query like %s",
+                (session,),
+            )
+            ended.extend(pid for ok, pid in rows if ok)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(expectations.gate, "run_gate", run_gate)
+    return ended
+
+
+@pytest.mark.parametrize(
+    ("session", "error"),
+    [("copy (select%", SourceUnavailableError), ('copy "raw"."invoices"%', psycopg.OperationalError)],
+    ids=["erp", "warehouse"],
+)
+@pytest.mark.timeout(180)  # a COPY left half-read used to hang the ERP connection's close forever
+def test_a_connection_lost_mid_stream_lands_nothing_and_the_rerun_lands_every_row_once(
+    erp_dsn: str, monkeypatch: pytest.MonkeyPatch, session: str, error: type[Exception]
+) -> None:
+    add_invoices(erp_dsn, MANY)
+    ended = terminate_at_third_gate(monkeypatch, erp_dsn, session)
+    with pytest.raises(error):
+        invoices(erp_dsn, 10_000)
+    assert ended  # the fault happened: a backend was ended mid-stream
+    assert query(erp_dsn, "select count(*) from raw.invoices") == [(0,)]
+    assert query(erp_dsn, "select count(*) from ops.ingest_watermarks") == [(0,)]
+    assert query(erp_dsn, "select count(*) from ops.ingest_loads") == [(0,)]
+    monkeypatch.undo()
+    result = invoices(erp_dsn, 50_000)
+    assert (result.rows_extracted, result.rows_loaded) == (MANY + 3, MANY + 3)
+    assert query(erp_dsn, "select count(*), count(distinct invoice_id) from raw.invoices") == [(MANY + 3, MANY + 3)]
