@@ -92,8 +92,8 @@ def copy_rows(conn: psycopg.Connection, entity: str, frame: pd.DataFrame, *, loa
 
 
 def copy_lines(conn: psycopg.Connection, entity: str, lines: Sequence[bytes], *, load_id: str, source: str) -> int:
-    """COPY rows given as COPY text lines of the canonical columns of raw.<entity> (in order, no
-    trailing newline) into raw.<entity>, each prefixed with `load_id` and `source`; returns rows."""
+    """COPY rows given as COPY text lines of the canonical columns of raw.<entity> (in order, each
+    ending with its newline) into raw.<entity>, each prefixed with `load_id` and `source`; returns rows."""
     if not lines:
         return 0
     if any(c in value for value in (load_id, source) for c in "\t\n\\"):
@@ -104,7 +104,7 @@ def copy_lines(conn: psycopg.Connection, entity: str, lines: Sequence[bytes], *,
     )
     prefix = f"{load_id}\t{source}\t".encode()
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        copy.write(prefix + (b"\n" + prefix).join(lines) + b"\n")
+        copy.write(prefix + prefix.join(lines))
     return len(lines)
 
 

@@ -8,7 +8,8 @@ Contract:
   the key's columns no key can repeat, and the count of distinct keys (a sort or hash of the
   whole window on the ERP) is not asked for;
 - :func:`stream` yields the window's rows as lists of COPY text lines (tab-separated fields,
-  ``\\N`` for NULL, backslash escapes; no line holds a raw newline), at most `chunk_rows` per list,
+  ``\\N`` for NULL, backslash escapes; each line ends with its newline and holds no other), at most
+  `chunk_rows` per list,
   read with one ``COPY (SELECT …) TO STDOUT`` in the caller's snapshot. The lines land in raw as
   they are (the same text the baseline COPY pipes), so values are never converted and back. The
   rows come in the order the ERP reads them, not sorted: sorting a whole window by (write_date,
@@ -147,28 +148,23 @@ def stream(
         select=select_sql(mapping, schema), window=_window(mapping, lower, upper)
     )
     pending: list[bytes] = []
-    tail = b""
+    append = pending.append
     try:
         with conn.cursor() as cur, cur.copy(query) as copy:
             for block in copy:
-                data = bytes(block)
-                if not tail and data.endswith(b"\n") and data.count(b"\n") == 1:
-                    pending.append(data[:-1])  # the server sends one row per message: the usual case
-                else:
-                    lines = (tail + data).split(b"\n")
-                    tail = lines.pop()
-                    pending.extend(lines)
-                while len(pending) >= chunk_rows:
-                    yield pending[:chunk_rows]
-                    pending = pending[chunk_rows:]
+                # One row per message, newline included: the protocol's rule for COPY TO (and
+                # gate_frame checks that a chunk parses to as many rows as it has lines).
+                append(bytes(block))
+                if len(pending) == chunk_rows:
+                    yield pending
+                    pending = []
+                    append = pending.append
     except psycopg.OperationalError as exc:  # the ERP or the network went away mid-read
         raise SourceUnavailableError(
             SOURCE,
             f"the connection to the ERP was lost while reading table {schema}.{mapping.table}",
             "that the ERP database is up, then rerun: nothing of this entity was landed",
         ) from exc
-    if tail:
-        pending.append(tail)
     if pending:
         yield pending
 
@@ -207,7 +203,7 @@ def gate_frame(
 
     columns = list(types)
     parsed = [c for c in columns if checked is None or c in checked]
-    buffer = b"\n".join(lines)
+    buffer = b"".join(lines)
     frame = pd.read_csv(
         io.BytesIO(buffer),
         sep="\t",
@@ -221,6 +217,8 @@ def gate_frame(
         skip_blank_lines=False,
         engine="c",
     )
+    if len(frame) != len(lines):  # a line held more or less than one row: the stream is not COPY text
+        raise ValueError(f"{len(lines)} COPY lines parsed to {len(frame)} rows")
     # Every backslash of COPY text is an escape or the NULL marker: none but markers, nothing to decode.
     escapes = buffer.count(b"\\") != buffer.count(b"\\N")
     out: dict[str, Any] = {}
@@ -263,7 +261,7 @@ def _mapped(values: pd.Series, convert: Any) -> pd.Series:
 
 def record(line: bytes, types: Mapping[str, str]) -> dict[str, Any]:
     """One line as the values a quarantine record keeps (the ERP's Python values)."""
-    fields = line.decode("utf-8").split("\t")
+    fields = line.removesuffix(b"\n").decode("utf-8").split("\t")
     out: dict[str, Any] = {}
     for (column, kind), raw in zip(types.items(), fields, strict=True):
         if raw == "\\N":

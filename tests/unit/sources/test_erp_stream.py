@@ -18,10 +18,10 @@ TYPES = {
     "name": "text",
     "updated_at": "timestamptz",
 }
-LINES = [
-    b"1\t1160.50\t30\t2025-04-01\tt\tF\\t1\\\\2\\nx\t2025-05-01 12:00:00+00",
-    b"2\t\\N\t\\N\t\\N\t\\N\t\\N\t2025-05-01 12:00:00.5+00",
-    b"3\t-1\t0\t0044-03-15 BC\tf\t\t2025-05-01 12:00:00+00",
+LINES = [  # as the stream yields them: one row each, with its newline
+    b"1\t1160.50\t30\t2025-04-01\tt\tF\\t1\\\\2\\nx\t2025-05-01 12:00:00+00\n",
+    b"2\t\\N\t\\N\t\\N\t\\N\t\\N\t2025-05-01 12:00:00.5+00\n",
+    b"3\t-1\t0\t0044-03-15 BC\tf\t\t2025-05-01 12:00:00+00\n",
 ]
 
 
@@ -56,3 +56,8 @@ def test_a_record_holds_the_erp_values() -> None:
         "updated_at": dt.datetime(2025, 5, 1, 12, tzinfo=dt.UTC),
     }
     assert record(LINES[1], TYPES)["total"] is None and record(LINES[2], TYPES)["name"] == ""
+
+
+def test_a_chunk_whose_lines_are_not_one_row_each_is_refused() -> None:
+    with pytest.raises(ValueError, match="3 COPY lines parsed to 4 rows"):
+        gate_frame([LINES[0], LINES[1] + LINES[2], b"4\t1\t1\t2025-04-01\tt\tx\t2025-05-01 12:00:00+00\n"], TYPES)
