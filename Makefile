@@ -12,8 +12,11 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv
 
+# --compile-bytecode: the dependencies' .pyc are written once here (as pip does in the image);
+# without them a machine with PYTHONDONTWRITEBYTECODE set compiles every module in every process
+# (importing GX took 8.9-9.9 s instead of 4.3-4.7, xgboost with sklearn 19.8 s instead of 1.4).
 $(VENV)/.installed: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: $(VENV)/.installed  ## Create .venv from uv.lock (dependencies and the project, editable)
