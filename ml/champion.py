@@ -4,13 +4,17 @@ as numbers and an optional XGBoost booster — scored on feature rows without pi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ml.calibration import Calibrator
 from ml.selection import LinearScorer, Selection
+
+if TYPE_CHECKING:
+    import xgboost as xgb
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,17 @@ class ChampionScorer:
             return LinearScorer(**self.state["linear"]).predict(frame)
         import xgboost as xgb
 
+        matrix = xgb.DMatrix(frame.loc[:, self.feature_names].astype("float64"), feature_names=self.feature_names)
+        return np.asarray(self._booster.predict(matrix), dtype="float64")
+
+    @cached_property
+    def _booster(self) -> xgb.Booster:
+        """The stored booster, parsed once per scorer (scoring calls predict once per chunk)."""
+        import xgboost as xgb
+
         booster = xgb.Booster()
         booster.load_model(bytearray(self.booster_json or b""))
-        matrix = xgb.DMatrix(frame.loc[:, self.feature_names].astype("float64"), feature_names=self.feature_names)
-        return np.asarray(booster.predict(matrix), dtype="float64")
+        return booster
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of "late" per feature row."""
