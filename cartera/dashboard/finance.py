@@ -46,6 +46,16 @@ THIRTEEN_MONTHS = 396
 BUCKETS = ("current", "1-30", "31-60", "61-90", "91+")
 
 
+def _by_bucket(amount: str) -> sql.Composed:
+    """``sum(<amount>) filter (where aging_bucket = '<b>') as "<b>"`` for each of BUCKETS."""
+    return sql.SQL(", ").join(
+        sql.SQL("sum({amount}) filter (where aging_bucket = {bucket}) as {name}").format(
+            amount=sql.SQL(amount), bucket=sql.Literal(b), name=sql.Identifier(b)
+        )
+        for b in BUCKETS
+    )
+
+
 def _kpi_source(conn: psycopg.Connection) -> tuple[str, str, str, set[str]] | None:
     """The KPI table with the most days of history (the daily snapshots once backfilled, else the
     mart's window); between equals, the one with more of the KPI columns."""
@@ -116,18 +126,13 @@ def aging_history_from_mart(conn: psycopg.Connection, f: Filters) -> Table:
     # without one sums to null and a day without any is no row, as the spans' query gives them.
     query = sql.SQL(
         """
-        select aging_date as day,
-               sum({amount}) filter (where aging_bucket = 'current') as "current",
-               sum({amount}) filter (where aging_bucket = '1-30') as "1-30",
-               sum({amount}) filter (where aging_bucket = '31-60') as "31-60",
-               sum({amount}) filter (where aging_bucket = '61-90') as "61-90",
-               sum({amount}) filter (where aging_bucket = '91+') as "91+"
+        select aging_date as day, {by_bucket}
         from marts.fct_ar_aging_daily
         where aging_date in (select %(to)s::date - 7 * k from generate_series(0, %(weeks)s) as k)
           and (%(currency)s::text is null or currency = %(currency)s)
         group by aging_date order by aging_date
         """
-    ).format(amount=sql.SQL(amount))
+    ).format(by_bucket=_by_bucket(amount))
     rows = fetch(conn, query, {"to": f.date_to, "weeks": weeks, "currency": f.currency})
     if not rows:
         return aging_latest(conn, f, key="aging_history")
@@ -180,18 +185,13 @@ def aging_latest(conn: psycopg.Connection, f: Filters, key: str = "aging_latest"
     amount = "open_amount" if f.currency else "open_amount_mxn"
     query = sql.SQL(
         """
-        select as_of_date as day,
-               sum({amount}) filter (where aging_bucket = 'current') as "current",
-               sum({amount}) filter (where aging_bucket = '1-30') as "1-30",
-               sum({amount}) filter (where aging_bucket = '31-60') as "31-60",
-               sum({amount}) filter (where aging_bucket = '61-90') as "61-90",
-               sum({amount}) filter (where aging_bucket = '91+') as "91+"
+        select as_of_date as day, {by_bucket}
         from marts.fct_open_items
         where as_of_date = (select max(as_of_date) from marts.fct_open_items)
           and (%(currency)s::text is null or currency = %(currency)s) and {customers}
         group by as_of_date
         """
-    ).format(amount=sql.SQL(amount), customers=scope.customers(f, "customer_id"))
+    ).format(by_bucket=_by_bucket(amount), customers=scope.customers(f, "customer_id"))
     rows = fetch(conn, query, {"currency": f.currency, **scope.params(f)})
     columns = [Column("day", "Fecha", "date"), *(Column(b, b, "money") for b in BUCKETS)]
     return Table(key, "aging_history", columns, rows, currency=f.currency or "MXN")
