@@ -154,3 +154,26 @@ def test_the_forecast_places_each_open_invoice_and_never_exceeds_the_open_balanc
         (5, 5, 1)
     }
     assert forecast[("MXN", 2)]["late_collections"] == Decimal("12400.00")
+
+
+def test_the_past_error_takes_the_latest_score_before_settlement_among_many(book: str, tmp_path: Path) -> None:
+    """Scores pile up daily: of I003's scores (settled 2026-07-10) the one of 2026-07-01 is the
+    latest before settlement; an older one and those of the settlement day and after are not used."""
+    more = (
+        "insert into ml.invoice_scores (score_date, invoice_id, customer_id, model_id, p_late, expected_payment_date) "
+        "values ('2026-06-01', 'I003', 'C003', 'm0', 0.3, '2026-06-20'), "
+        "('2026-07-10', 'I003', 'C003', 'm0', 0.5, '2026-08-30'), "
+        "('2026-07-15', 'I003', 'C003', 'm0', 0.5, '2026-09-30')"
+    )
+    load_raw_sql(book, more + ";")
+    try:
+        result = dbt_build(book, as_of=AS_OF.isoformat(), work_dir=tmp_path, select="fct_cash_forecast_weekly")
+        assert result.success, failures(result)
+        errors = rows(
+            book,
+            "select distinct error_days_p10, error_days_p90, error_sample_size from marts.fct_cash_forecast_weekly",
+        )
+        assert errors == [{"error_days_p10": 5, "error_days_p90": 5, "error_sample_size": 1}]
+    finally:
+        load_raw_sql(book, "delete from ml.invoice_scores where invoice_id = 'I003' and score_date <> '2026-07-01';")
+        dbt_build(book, as_of=AS_OF.isoformat(), work_dir=tmp_path / "again", select="fct_cash_forecast_weekly")

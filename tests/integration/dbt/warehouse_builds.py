@@ -29,7 +29,7 @@ def query(dsn: str, sql_text: str, params: tuple[Any, ...] = ()) -> list[dict[st
         return cur.fetchall()
 
 
-def dbt_build(dsn: str, *, as_of: str | None, work_dir: Path) -> Any:
+def dbt_build(dsn: str, *, as_of: str | None, work_dir: Path, select: str | None = None) -> Any:
     """`dbt build` of dbt_project/ against the database of `dsn`, as of `as_of` (None: without the
     var, which the project refuses).
 
@@ -53,6 +53,7 @@ def dbt_build(dsn: str, *, as_of: str | None, work_dir: Path) -> Any:
         "--target-path", str(work_dir / "target"),
         "--log-path", str(work_dir / "logs"),
         *(["--vars", f'{{"as_of_date": "{as_of}"}}'] if as_of is not None else []),
+        *(["--select", select] if select is not None else []),
         "--no-use-colors",
         # no dbt.log: dbt reopens its file handler on every in-process invocation without closing
         # the previous one (an unclosed-file ResourceWarning, an error under pytest); the run's

@@ -77,6 +77,29 @@ open_item_predictions as (
         on open_items.customer_id = customer_delays.customer_id
 ),
 
+-- The latest score each invoice settled in the lookback had before its settlement, by one join
+-- on invoice_id: a lookup per invoice in the scores (a CTE, so without an index) grew with
+-- settled invoices × score rows, and scores pile up every day (295k × 332k rows at 1M invoices).
+lookback_settled as (
+    select
+        invoice_id,
+        settled_date
+    from settled_invoices
+    where settled_date > {{ as_of_date() }} - {{ error_lookback_days }}
+),
+
+scores_before_settlement as (
+    select distinct on (invoice_scores.invoice_id)
+        invoice_scores.invoice_id,
+        invoice_scores.expected_payment_date
+    from invoice_scores
+    inner join lookback_settled
+        on
+            invoice_scores.invoice_id = lookback_settled.invoice_id
+            and invoice_scores.score_date < lookback_settled.settled_date
+    order by invoice_scores.invoice_id asc, invoice_scores.score_date desc
+),
+
 -- Errors of the same method on the invoices settled in the lookback: actual − predicted days,
 -- predicted by the latest score before settlement, else the due date plus the customer's mean
 -- delay over its other settled invoices (leave-one-out, so an invoice does not predict itself).
@@ -95,15 +118,8 @@ settled_predictions as (
     cross join overall_delay
     inner join customer_delays
         on settled_invoices.customer_id = customer_delays.customer_id
-    left join lateral (
-        select invoice_scores.expected_payment_date
-        from invoice_scores
-        where
-            invoice_scores.invoice_id = settled_invoices.invoice_id
-            and invoice_scores.score_date < settled_invoices.settled_date
-        order by invoice_scores.score_date desc
-        limit 1
-    ) as score_before_settlement on true
+    left join scores_before_settlement as score_before_settlement
+        on settled_invoices.invoice_id = score_before_settlement.invoice_id
     where settled_invoices.settled_date > {{ as_of_date() }} - {{ error_lookback_days }}
 ),
 
