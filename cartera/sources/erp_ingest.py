@@ -31,7 +31,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, suppress
 from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
@@ -299,11 +299,11 @@ class _Ahead:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         while self._thread.is_alive():
-            try:
-                self._queue.get(timeout=0.1)
-            except queue.Empty:
-                continue
-        self._thread.join()
+            # A producer waiting on a full queue gets its place and then sees the stop; one that
+            # has finished is joined at once (a blocking get here cost 0.1 s per entity).
+            with suppress(queue.Empty):
+                self._queue.get_nowait()
+            self._thread.join(timeout=0.01)
 
 
 class _Writer:
