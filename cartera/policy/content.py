@@ -38,20 +38,15 @@ DEBTOR_TYPES = ("consumer", "business")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
-_BARE_RUNS: dict[str, str] = {}  # a run of non-ASCII characters -> its bare form (a message's runs repeat)
-_CASED: dict[str, bool] = {}  # a non-ASCII character -> whether it has a case mapping
-_CACHE_LIMIT = 4096
-
-
 def _bare(run: re.Match[str]) -> str:
-    chars = run.group(0)
-    bare = _BARE_RUNS.get(chars)
-    if bare is None:
-        decomposed = unicodedata.normalize("NFKD", chars)
-        bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-        if len(_BARE_RUNS) < _CACHE_LIMIT:
-            _BARE_RUNS[chars] = bare
-    return bare
+    return _bare_form(run.group(0))
+
+
+@functools.lru_cache(maxsize=4096)
+def _bare_form(chars: str) -> str:
+    """A run of non-ASCII characters without its combining marks (a message's runs repeat)."""
+    decomposed = unicodedata.normalize("NFKD", chars)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _strip_accents(text: str) -> str:
@@ -73,16 +68,12 @@ def _cased_beyond_ascii(folded: str) -> bool:
     Its ASCII characters are lowercase already (folding casefolds)."""
     if folded.isascii():
         return False
-    for run in _NON_ASCII.findall(folded):
-        for char in run:
-            cased = _CASED.get(char)
-            if cased is None:
-                cased = not (char.lower() == char == char.upper())
-                if len(_CASED) < _CACHE_LIMIT:
-                    _CASED[char] = cased
-            if cased:
-                return True
-    return False
+    return any(_has_case(char) for run in _NON_ASCII.findall(folded) for char in run)
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_case(char: str) -> bool:
+    return not (char.lower() == char == char.upper())
 
 
 def _lowercase_ascii_source(source: str) -> bool:
