@@ -206,6 +206,17 @@ def customer_profile(conn: psycopg.Connection, customer_id: str, lang: str) -> d
     return profile if len(profile) > 1 else None
 
 
+# ml.invoice_scores' score dates, newest first, walked down one index probe each (a loose index
+# scan of its key (score_date, invoice_id)): a page looks an invoice's latest score up per date
+# instead of passing over every score. The start of a WITH clause; the caller adds its query.
+_SCORE_DATES = sql.SQL("""with recursive score_dates as (
+    select max(score_date) as score_date from ml.invoice_scores
+    union all
+    select (select max(s.score_date) from ml.invoice_scores s where s.score_date < d.score_date)
+    from score_dates d where d.score_date is not null
+)""")
+
+
 def customer_invoices(conn: psycopg.Connection, f: Filters) -> Table:
     cols = columns_of(conn, "marts", "fct_invoices")
     number = sql.SQL("i.invoice_number") if "invoice_number" in cols else sql.SQL("null::text")
@@ -216,12 +227,7 @@ def customer_invoices(conn: psycopg.Connection, f: Filters) -> Table:
     rows = fetch(
         conn,
         sql.SQL(
-            """with recursive score_dates as (
-                   select max(score_date) as score_date from ml.invoice_scores
-                   union all
-                   select (select max(s.score_date) from ml.invoice_scores s where s.score_date < d.score_date)
-                   from score_dates d where d.score_date is not null
-               ),
+            """{score_dates},
                latest_scores as (
                    select distinct on (s.invoice_id) s.invoice_id, s.p_late
                    from score_dates d
@@ -237,7 +243,7 @@ def customer_invoices(conn: psycopg.Connection, f: Filters) -> Table:
                left join latest_scores ls on ls.invoice_id = i.invoice_id
                where i.customer_id = %(customer)s and (%(currency)s::text is null or i.currency = %(currency)s)
                order by i.open_amount > 0 desc, i.due_date desc limit 500"""
-        ).format(number=number),
+        ).format(score_dates=_SCORE_DATES, number=number),
         {"customer": f.customer_id, "currency": f.currency},
     )
     columns = [
@@ -358,15 +364,12 @@ def invoice_profile(conn: psycopg.Connection, invoice_id: str, lang: str) -> dic
     # invoice_id), one probe each, instead of a pass over every score (see customer_invoices).
     score = fetch(
         conn,
-        """with recursive score_dates as (
-               select max(score_date) as score_date from ml.invoice_scores
-               union all
-               select (select max(s.score_date) from ml.invoice_scores s where s.score_date < d.score_date)
-               from score_dates d where d.score_date is not null
-           )
+        sql.SQL(
+            """{score_dates}
            select s.p_late, s.expected_payment_date, s.reasons
            from score_dates d join ml.invoice_scores s on s.score_date = d.score_date and s.invoice_id = %s
-           order by s.score_date desc limit 1""",
+           order by s.score_date desc limit 1"""
+        ).format(score_dates=_SCORE_DATES),
         (invoice_id,),
     )
     if score:
